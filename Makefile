@@ -1,0 +1,59 @@
+# falco-trace build. After `make deps`, plain `go build ./...` and
+# `go test ./...` work too; these targets are conveniences.
+
+SCAP_VERSION  := 0.1.1dev+git20220316.e5c53d64
+DEB_PACKAGES  := libfalcosecurity0-dev falcosecurity-scap-dkms libtbb-dev libjsoncpp-dev \
+                 libcurl4-openssl-dev g++ sysdig
+GO            ?= go
+BIN           := bin/falco-trace
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS       := -X main.Version=$(VERSION)
+
+.PHONY: all deps check-deps build test test-short test-asan lint demo bench clean
+
+all: build
+
+# Installs the Debian 12 packages the build and the tests need. Idempotent and
+# fast when everything is present (no apt-get call at all).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	  { echo "make deps: apt-get failed; install these Debian 12 packages by hand:$$missing" >&2; exit 1; }; \
+	fi
+	@$(MAKE) --no-print-directory check-deps
+
+# Names the package to install for every header or source tree that is missing.
+check-deps:
+	@ok=1; \
+	check() { [ -e "$$1" ] || { echo "missing $$1: install the Debian package $$2 (make deps)" >&2; ok=0; }; }; \
+	check /usr/include/falcosecurity-libs/userspace/libsinsp/sinsp.h libfalcosecurity0-dev; \
+	check /usr/src/scap-$(SCAP_VERSION)/ppm_fillers.c falcosecurity-scap-dkms; \
+	check /usr/include/tbb/concurrent_queue.h libtbb-dev; \
+	check /usr/include/jsoncpp/json/json.h libjsoncpp-dev; \
+	check /usr/include/x86_64-linux-gnu/curl/curl.h libcurl4-openssl-dev; \
+	[ $$ok = 1 ]
+
+build: check-deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/falco-trace
+
+# The README's test command. Everything it needs is installed by deps.
+test: deps
+	$(GO) vet ./...
+	GODEBUG=cgocheck=1 $(GO) test -count=1 -timeout 25m ./...
+
+test-short: check-deps
+	$(GO) test -count=1 -short ./...
+
+lint: check-deps
+	$(GO) vet ./...
+	@out=$$(gofmt -l cmd bridge falco scripts); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+	@bash scripts/check-cgo-surface.sh
+
+clean:
+	rm -rf bin
