@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
 	github.com/falcosecurity/client-go v0.6.1 // indirect
+	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/hpcloud/tail v1.0.0 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/sirupsen/logrus v1.10.2 // indirect
