@@ -55,5 +55,8 @@ lint: check-deps
 	@out=$$(gofmt -l cmd bridge falco scripts); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	@bash scripts/check-cgo-surface.sh
 
+demo: deps build
+	@bash scripts/demo.sh $(BIN)
+
 clean:
 	rm -rf bin

@@ -1,0 +1,94 @@
+package sinsp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestOpenUdigRingIsolation checks contract B: with a ring id the consumer
+// creates /dev/shm/falco-trace.<id>.udig_{buf,descs} (mode 0600) and leaves
+// libscap's global names alone; an empty ring drains to Timeout.
+func TestOpenUdigRingIsolation(t *testing.T) {
+	ringID := fmt.Sprintf("bridgetest%d", os.Getpid())
+	bufPath, descsPath, err := RingObjectPaths(ringID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = RemoveRing(ringID) })
+	globalBefore := map[string]bool{}
+	for _, p := range []string{"/dev/shm/udig_buf", "/dev/shm/udig_descs"} {
+		_, err := os.Stat(p)
+		globalBefore[p] = err == nil
+	}
+
+	insp, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer insp.Close()
+	if err := insp.OpenUdig(ringID); err != nil {
+		t.Fatalf("OpenUdig(%q): %v", ringID, err)
+	}
+	for _, tc := range []struct {
+		path string
+		size int64
+	}{{bufPath, 8 << 20}, {descsPath, 128}} {
+		st, err := os.Stat(tc.path)
+		if err != nil {
+			t.Fatalf("ring object missing: %v", err)
+		}
+		if st.Mode().Perm() != 0o600 || st.Size() != tc.size {
+			t.Errorf("%s: mode %v size %d, want 0600 and %d", tc.path, st.Mode().Perm(), st.Size(), tc.size)
+		}
+	}
+	for p, existed := range globalBefore {
+		_, err := os.Stat(p)
+		if exists := err == nil; exists != existed {
+			t.Errorf("%s: existed before OpenUdig %v, now %v: the global name was touched", p, existed, exists)
+		}
+	}
+
+	b, err := insp.Next(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Events != 0 || !b.Timeout || !b.Drained || b.EOF {
+		t.Errorf("Next on an empty ring = %+v, want 0 events, Timeout and Drained", b)
+	}
+	if err := insp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := insp.Next(1); !errors.Is(err, ErrClosed) {
+		t.Errorf("Next after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestNextReadsThroughBackoff: libscap times out during its start-up backoff
+// with events pending; one Next must still return them all, then report the
+// ring drained.
+func TestNextReadsThroughBackoff(t *testing.T) {
+	insp, w, pid := liveFixture(t)
+	for _, ev := range testEvents(time.Now(), pid, "/etc/ft-test-f", 3) {
+		w.write(t, ev)
+	}
+	b, err := insp.Next(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Events != 4 || !b.Timeout || !b.Drained {
+		t.Errorf("first Next = %d events, Timeout %v, Drained %v; want 4, true, true", b.Events, b.Timeout, b.Drained)
+	}
+	// A producer that writes while the consumer idles is picked up too.
+	for _, ev := range testEvents(time.Now(), pid, "/etc/ft-test-g", 3) {
+		w.write(t, ev)
+	}
+	if b, err = insp.Next(2); err != nil || b.Events != 2 || b.Timeout {
+		t.Errorf("Next(2) = %d events, Timeout %v, err %v; want 2, false, nil", b.Events, b.Timeout, err)
+	}
+	if b, err = insp.Next(100); err != nil || b.Events != 2 || !b.Drained {
+		t.Errorf("Next(100) = %d events, Drained %v, err %v; want 2, true, nil", b.Events, b.Drained, err)
+	}
+}

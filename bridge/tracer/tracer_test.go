@@ -1,0 +1,935 @@
+package tracer_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/falco-trace/falco-trace/bridge/sinsp"
+	"github.com/falco-trace/falco-trace/bridge/tracer"
+)
+
+// fixtures maps a testdata/*.c name (without .c) to its binary built by TestMain.
+var fixtures = map[string]string{}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "falco-trace-fixtures-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	srcs, _ := filepath.Glob("testdata/*.c")
+	for _, src := range srcs {
+		name := strings.TrimSuffix(filepath.Base(src), ".c")
+		bin := filepath.Join(dir, "fx_"+name)
+		out, err := exec.Command("cc", "-O1", "-Wall", "-pthread", "-o", bin, src).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building fixture %s: %v\n%s", src, err, out)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		fixtures[name] = bin
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	bin, ok := fixtures[name]
+	if !ok {
+		t.Fatalf("no fixture %q", name)
+	}
+	return bin
+}
+
+// mustHavePtrace skips without CAP_SYS_PTRACE (fails under CI, where it is required).
+func mustHavePtrace(t *testing.T) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "CapEff:") {
+				caps, _ := strconv.ParseUint(strings.TrimSpace(line[7:]), 16, 64)
+				if caps&(1<<unix.CAP_SYS_PTRACE) != 0 {
+					return
+				}
+			}
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CAP_SYS_PTRACE is required for the tracer tests")
+	}
+	t.Skip("needs CAP_SYS_PTRACE")
+}
+
+// ev is one printed event. The format prints every field, <NA> when missing.
+type ev struct {
+	Type, Dir, Name, PName, ExePath, User, TID, PID, FD, Res, Cmdline, Args string
+}
+
+const evFormat = "*%evt.type\x1f%evt.dir\x1f%proc.name\x1f%proc.pname\x1f%proc.exepath\x1f%user.name\x1f%thread.tid\x1f%proc.pid\x1f%fd.name\x1f%evt.res\x1f%proc.cmdline\x1f%evt.args"
+
+func parseEv(line string) (ev, bool) {
+	f := strings.Split(line, "\x1f")
+	if len(f) != 12 {
+		return ev{}, false
+	}
+	return ev{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}, true
+}
+
+func (e ev) String() string {
+	return fmt.Sprintf("%s %s name=%s pname=%s exe=%s user=%s tid=%s pid=%s fd=%s res=%s cmd=%q args=%q",
+		e.Type, e.Dir, e.Name, e.PName, e.ExePath, e.User, e.TID, e.PID, e.FD, e.Res, e.Cmdline, e.Args)
+}
+
+// want selects events: every non-empty field must be equal; ArgsHas and
+// FDPrefix are substring/prefix tests; Thread requires tid != pid.
+type want struct {
+	Type, Dir, Name, PName, ExePath, User, FD, Res, Cmdline string
+	FDPrefix, ArgsHas                                       string
+	Thread                                                  bool
+}
+
+func (w want) match(e ev) bool {
+	eq := func(want, got string) bool { return want == "" || want == got }
+	return eq(w.Type, e.Type) && eq(w.Dir, e.Dir) && eq(w.Name, e.Name) && eq(w.PName, e.PName) &&
+		eq(w.ExePath, e.ExePath) && eq(w.User, e.User) && eq(w.FD, e.FD) && eq(w.Res, e.Res) &&
+		eq(w.Cmdline, e.Cmdline) && strings.HasPrefix(e.FD, w.FDPrefix) && strings.Contains(e.Args, w.ArgsHas) &&
+		(!w.Thread || e.TID != e.PID)
+}
+
+// collector is the test's consumer: a libsinsp inspector on a private ring
+// whose event printer output is parsed into events.
+type collector struct {
+	insp   *sinsp.Inspector
+	ringID string
+	mu     sync.Mutex
+	events []ev
+	raw    []string
+}
+
+func newCollector(t *testing.T, filter string) *collector {
+	t.Helper()
+	insp, err := sinsp.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{insp: insp, ringID: fmt.Sprintf("test%d-%d", os.Getpid(), time.Now().UnixNano()%1e9)}
+	t.Cleanup(func() {
+		insp.Close()
+		_ = sinsp.RemoveRing(c.ringID)
+	})
+	var f *sinsp.Filter
+	if filter != "" {
+		if f, err = insp.CompileFilter(filter); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := insp.SetEventPrinter(evFormat, f, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := insp.OpenUdig(c.ringID); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *collector) ReadBatch() (bool, error) {
+	b, err := c.insp.Next(1024)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, line := range b.Printed {
+		c.raw = append(c.raw, line)
+		if e, ok := parseEv(line); ok {
+			c.events = append(c.events, e)
+		}
+	}
+	return b.Timeout && b.Events == 0, nil
+}
+
+func (c *collector) snapshot() []ev {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]ev(nil), c.events...)
+}
+
+func (c *collector) find(w want) (ev, bool) {
+	for _, e := range c.snapshot() {
+		if w.match(e) {
+			return e, true
+		}
+	}
+	return ev{}, false
+}
+
+func (c *collector) dump(t *testing.T) {
+	t.Helper()
+	evs := c.snapshot()
+	const max = 200
+	for i, e := range evs {
+		if i == max {
+			t.Logf("... %d more", len(evs)-max)
+			break
+		}
+		t.Logf("  %s %s %s pname=%s tid=%s pid=%s fd=%s res=%s", e.Type, e.Dir, e.Name, e.PName, e.TID, e.PID, e.FD, e.Res)
+	}
+}
+
+// launch runs argv under the tracer with the default seccomp filter and
+// returns the consumer, the result and the workload's stdout.
+func launch(t *testing.T, argv []string, filter string) (*collector, tracer.Result, string, error) {
+	t.Helper()
+	c := newCollector(t, filter)
+	prog, err := tracer.DefaultFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := tracer.Run(ctx, tracer.SessionOptions{Options: tracer.Options{
+		Mode: tracer.Launch, Command: argv, RingID: c.ringID, Filter: prog, Stdout: out,
+		Logf: func(level int, msg string) { t.Logf("tracer[%d]: %s", level, msg) },
+	}}, c)
+	data, _ := os.ReadFile(out.Name())
+	return c, res, string(data), err
+}
+
+// tracerName is the comm of the tracer process: the test binary's name.
+func tracerName() string {
+	exe, _ := os.Executable()
+	name := filepath.Base(exe)
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return name
+}
+
+func TestLaunchEvents(t *testing.T) {
+	mustHavePtrace(t)
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "input")
+	if err := os.WriteFile(file, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file2 := filepath.Join(tmp, "input2")
+	if err := os.WriteFile(file2, []byte("other\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	filesDir := filepath.Join(tmp, "files")
+	if err := os.Mkdir(filesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(tmp, "unix.sock")
+	cat, _ := exec.LookPath("cat")
+	wc, _ := exec.LookPath("wc")
+	catReal, _ := filepath.EvalSymlinks(cat)
+	_ = catReal
+
+	tests := []struct {
+		name  string
+		argv  []string
+		wants []want
+	}{
+		{
+			name: "sh -c pipeline",
+			argv: []string{"sh", "-c", "cat " + file + " | " + wc + " -c"},
+			wants: []want{
+				{Type: "execve", Dir: "<", Name: "sh", Res: "SUCCESS"},
+				{Type: "execve", Dir: "<", Name: "cat", PName: "sh", Res: "SUCCESS", Cmdline: "cat " + file},
+				{Type: "execve", Dir: "<", Name: "wc", PName: "sh", ExePath: wc, Res: "SUCCESS"},
+				{Type: "openat", Dir: "<", Name: "cat", PName: "sh", FD: file, User: "root"},
+				{Type: "procexit", Name: "cat", PName: "sh"},
+			},
+		},
+		{
+			name: "fork without exec",
+			argv: []string{fixture(t, "forknoexec"), file},
+			wants: []want{
+				{Type: "clone", Dir: "<", Name: "fx_forknoexec", PName: "fx_forknoexec", Res: "SUCCESS"}, // glibc fork() is clone(2)
+				{Type: "openat", Dir: "<", Name: "fx_forknoexec", PName: "fx_forknoexec", FD: file},
+			},
+		},
+		{
+			name: "pthread_create (clone3)",
+			argv: []string{fixture(t, "threads"), file},
+			wants: []want{
+				{Type: "clone3", Dir: "<", Name: "fx_threads", Thread: true, ArgsHas: "CLONE_THREAD"},
+				{Type: "openat", Dir: "<", Name: "fx_threads", FD: file, Thread: true},
+			},
+		},
+		{
+			name: "vfork + exec",
+			argv: []string{fixture(t, "vforkexec"), cat, file},
+			wants: []want{
+				{Type: "vfork", Dir: "<", Name: "fx_vforkexec", ArgsHas: "CLONE_VFORK"},
+				{Type: "execve", Dir: "<", Name: "cat", PName: "fx_vforkexec", ExePath: cat, Res: "SUCCESS"},
+				{Type: "openat", Dir: "<", Name: "cat", PName: "fx_vforkexec", FD: file},
+			},
+		},
+		{
+			name: "exec from a non-leader thread",
+			argv: []string{fixture(t, "threads"), file, cat, file2},
+			wants: []want{
+				{Type: "openat", Dir: "<", Name: "fx_threads", FD: file, Thread: true},
+				{Type: "execve", Dir: "<", Name: "cat", Res: "SUCCESS", Cmdline: "cat " + file2},
+				{Type: "openat", Dir: "<", Name: "cat", FD: file2},
+			},
+		},
+		{
+			name: "execveat failing and succeeding",
+			argv: []string{fixture(t, "execveat"), cat, file},
+			wants: []want{
+				// failed: exe/args from the argv argument (arg2), env from arg3
+				{Type: "execveat", Dir: "<", Res: "ENOENT", Name: "fx_execveat", ArgsHas: "exe=missing-arg0 args=x."},
+				{Type: "execveat", Dir: "<", Res: "SUCCESS", Name: "cat", Cmdline: "cat " + file},
+				{Type: "openat", Dir: "<", Name: "cat", PName: tracerName(), FD: file},
+			},
+		},
+		{
+			name: "setgid + setuid",
+			argv: []string{fixture(t, "setuid"), file},
+			wants: []want{
+				{Type: "setgid", Dir: "<", Name: "fx_setuid", Res: "SUCCESS"},
+				{Type: "setuid", Dir: "<", Name: "fx_setuid", Res: "SUCCESS", User: "nobody"},
+				{Type: "openat", Dir: "<", Name: "fx_setuid", User: "nobody", FD: file},
+			},
+		},
+		{
+			name: "file events",
+			argv: []string{fixture(t, "files"), filesDir},
+			wants: []want{
+				{Type: "openat", Dir: "<", FD: filesDir + "/f_open", ArgsHas: "O_CREAT"},
+				{Type: "openat", Dir: "<", FD: filesDir + "/f_openat"},
+				{Type: "openat2", Dir: "<", FD: filesDir + "/f_openat2"},
+				{Type: "creat", Dir: "<", FD: filesDir + "/f_creat"},
+				{Type: "chmod", Dir: "<", Res: "SUCCESS", ArgsHas: "filename=" + filesDir + "/f_open"},
+				{Type: "fchmodat", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/f_openat"}, // fchmodat2 mapped
+				{Type: "mkdir", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/d_mkdir"},
+				{Type: "symlink", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/l_symlink"},
+				{Type: "link", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/l_link"},
+				{Type: "rename", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/f_renamed"},
+				{Type: "unlink", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/f_openat2"},
+				{Type: "unlink", Dir: "<", Res: "SUCCESS", ArgsHas: filesDir + "/f_renamed"},
+				// close_range(100, 110) expanded into a close of fd 100
+				{Type: "close", Dir: ">", ArgsHas: "fd=100(<f>" + filesDir + "/f_open)"},
+			},
+		},
+		{
+			name: "network",
+			argv: []string{fixture(t, "net"), sock},
+			wants: []want{
+				{Type: "bind", Dir: "<", Res: "SUCCESS", FDPrefix: "127.0.0.1:"},
+				{Type: "connect", Dir: "<", Res: "SUCCESS", FDPrefix: "127.0.0.1:", ArgsHas: "->127.0.0.1:"},
+				{Type: "accept", Dir: "<", Res: "SUCCESS", FDPrefix: "127.0.0.1:", ArgsHas: "->127.0.0.1:"},
+				{Type: "sendto", Dir: "<", Res: "SUCCESS", FDPrefix: "127.0.0.1:", ArgsHas: "data=ping"},
+				{Type: "sendto", Dir: ">", ArgsHas: "tuple=0.0.0.0:0->127.0.0.1:9"}, // unconnected UDP: tuple from the address argument
+				{Type: "bind", Dir: "<", Res: "SUCCESS", FD: sock},
+				{Type: "connect", Dir: "<", Res: "SUCCESS", FD: sock},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, res, _, err := launch(t, tc.argv, "")
+			if err != nil {
+				t.Fatalf("%s: run: %v", tc.name, err)
+			}
+			if res.ExitCode != 0 {
+				t.Errorf("%s: exit code %d, want 0", tc.name, res.ExitCode)
+			}
+			failed := false
+			for _, w := range tc.wants {
+				if _, ok := c.find(w); !ok {
+					t.Errorf("%s: no event matching %+v", tc.name, w)
+					failed = true
+				}
+			}
+			checkClean(t, tc.name, c, res)
+			if failed {
+				c.dump(t)
+			}
+		})
+	}
+}
+
+// checkClean asserts what every run must satisfy: no filler error, no drop,
+// no event of a traced process without a name.
+func checkClean(t *testing.T, name string, c *collector, res tracer.Result) {
+	t.Helper()
+	if res.FillerErrors != 0 {
+		t.Errorf("%s: %d filler errors (corrupted filler), want 0", name, res.FillerErrors)
+	}
+	if res.Drops != 0 {
+		t.Errorf("%s: %d events dropped, want 0", name, res.Drops)
+	}
+	if st := c.insp.Stats(); st.Drops != 0 || st.DropsBuffer != 0 {
+		t.Errorf("%s: consumer reports %d drops (%d buffer), want 0", name, st.Drops, st.DropsBuffer)
+	}
+	if res.Events == 0 {
+		t.Errorf("%s: tracer wrote no events", name)
+	}
+	for _, e := range c.snapshot() {
+		if e.Name == "<NA>" {
+			t.Errorf("%s: event without a process name: %v", name, e)
+			break
+		}
+	}
+}
+
+func TestBadPointer(t *testing.T) {
+	mustHavePtrace(t)
+	file := filepath.Join(t.TempDir(), "after")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, res, _, err := launch(t, []string{fixture(t, "badptr"), file}, "evt.type=openat and proc.name=fx_badptr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The openat with pointer 0x1000 cannot be built (its path is unreadable):
+	// it is counted, never filled with stale bytes from an earlier event.
+	if res.BadMemory == 0 {
+		t.Errorf("bad pointer: BadMemory = 0, want the unreadable openat counted")
+	}
+	opens := 0
+	for _, e := range c.snapshot() {
+		if strings.Contains(e.Args, file) {
+			opens++
+		}
+	}
+	if opens != 2 { // enter and exit of the real open only
+		t.Errorf("bad pointer: %d openat events mention %s, want 2 (no stale copy)", opens, file)
+		c.dump(t)
+	}
+	if res.FillerErrors != 0 || res.Drops != 0 {
+		t.Errorf("bad pointer: filler errors %d, drops %d, want 0", res.FillerErrors, res.Drops)
+	}
+}
+
+func TestLaunchFailures(t *testing.T) {
+	mustHavePtrace(t)
+	notExec := filepath.Join(t.TempDir(), "notexec")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		argv     []string
+		wantCode int
+		wantMsg  string
+	}{
+		{"not found", []string{"falco-trace-no-such-command"}, 127, "falco-trace-no-such-command: command not found"},
+		{"not executable", []string{notExec}, 126, notExec + ": Permission denied"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, res, _, err := launch(t, tc.argv, "")
+			var execErr *tracer.ExecError
+			if !errors.As(err, &execErr) {
+				t.Fatalf("%s: error %v, want *ExecError", tc.name, err)
+			}
+			if res.ExitCode != tc.wantCode || execErr.Code != tc.wantCode {
+				t.Errorf("%s: exit code %d/%d, want %d", tc.name, res.ExitCode, execErr.Code, tc.wantCode)
+			}
+			if err.Error() != tc.wantMsg {
+				t.Errorf("%s: message %q, want %q", tc.name, err.Error(), tc.wantMsg)
+			}
+		})
+	}
+}
+
+func TestAttachErrors(t *testing.T) {
+	mustHavePtrace(t)
+	tests := []struct {
+		name string
+		pid  int
+		want error
+	}{
+		{"missing pid", 0x3ffffff0, tracer.ErrNoProcess},
+		{"zero pid", 0, tracer.ErrNoProcess},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tracer.Start(tracer.Options{Mode: tracer.Attach, PID: tc.pid, RingID: "unused-" + strconv.Itoa(os.Getpid())})
+			_ = sinsp.RemoveRing("unused-" + strconv.Itoa(os.Getpid()))
+			if !errors.Is(err, tc.want) {
+				t.Errorf("%s: error %v, want %v", tc.name, err, tc.want)
+			}
+		})
+	}
+}
+
+// transparency: the same command traced and untraced gives the same stdout
+// and exit code.
+func TestTransparency(t *testing.T) {
+	mustHavePtrace(t)
+	tests := []struct {
+		name string
+		argv []string
+		code int
+	}{
+		{"exit code", []string{"sh", "-c", "echo out; echo err >&2; exit 5"}, 5},
+		{"killed by signal", []string{"sh", "-c", "echo before; kill -TERM $$; echo after"}, 128 + 15},
+		{"pipeline output", []string{"sh", "-c", "seq 1 200 | sort -r | head -3"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plain := exec.Command(tc.argv[0], tc.argv[1:]...)
+			plainOut, _ := plain.Output()
+			plainCode := plain.ProcessState.ExitCode()
+			if plainCode == -1 {
+				plainCode = 128 + int(plain.ProcessState.Sys().(interface{ Signal() unix.Signal }).Signal())
+			}
+			c, res, out, err := launch(t, tc.argv, "evt.type in (execve, procexit)")
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			// procexit of the workload carries the real wait status.
+			wantExit := fmt.Sprintf("ret=%d sig=0", tc.code)
+			if tc.code > 128 {
+				wantExit = fmt.Sprintf("ret=0 sig=%d", tc.code-128)
+			}
+			if _, ok := c.find(want{Type: "procexit", Name: "sh", ArgsHas: wantExit}); !ok {
+				t.Errorf("%s: no procexit of sh with %q", tc.name, wantExit)
+				c.dump(t)
+			}
+			if res.ExitCode != tc.code || plainCode != tc.code {
+				t.Errorf("%s: exit code traced %d, untraced %d, want %d", tc.name, res.ExitCode, plainCode, tc.code)
+			}
+			if out != string(plainOut) {
+				t.Errorf("%s: stdout traced %q, untraced %q", tc.name, out, plainOut)
+			}
+		})
+	}
+}
+
+// startTraced starts argv under the tracer (without waiting for it) and a
+// consumer loop in the background.
+type session struct {
+	c    *collector
+	tr   *tracer.Tracer
+	done chan struct{}
+}
+
+func startSession(t *testing.T, opts tracer.Options, filter string) *session {
+	t.Helper()
+	c := newCollector(t, filter)
+	opts.RingID = c.ringID
+	opts.Logf = func(level int, msg string) { t.Logf("tracer[%d]: %s", level, msg) }
+	tr, err := tracer.Start(opts)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	s := &session{c: c, tr: tr, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for {
+			idle, err := c.ReadBatch()
+			if err != nil {
+				return
+			}
+			select {
+			case <-tr.Done():
+				if idle {
+					return
+				}
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = tr.Kill()
+		<-s.done
+	})
+	return s
+}
+
+func (s *session) waitFor(t *testing.T, w want, timeout time.Duration) (ev, bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if e, ok := s.c.find(w); ok {
+			return e, true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ev{}, false
+}
+
+func procState(pid int) (byte, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 || i+2 >= len(data) {
+		return 0, false
+	}
+	return data[i+2], true
+}
+
+func TestSignalsTransparency(t *testing.T) {
+	mustHavePtrace(t)
+	t.Run("SIGTERM handler", func(t *testing.T) {
+		prog, _ := tracer.DefaultFilter()
+		pr, pw, _ := os.Pipe()
+		defer pr.Close()
+		s := startSession(t, tracer.Options{Mode: tracer.Launch, Command: []string{fixture(t, "sigterm")}, Filter: prog, Stdout: pw}, "evt.type=execve")
+		pw.Close()
+		rd := bufio.NewReader(pr)
+		if line, _ := rd.ReadString('\n'); line != "ready\n" {
+			t.Fatalf("first line %q, want ready", line)
+		}
+		if err := s.tr.Signal(unix.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if line, _ := rd.ReadString('\n'); line != "term\n" {
+			t.Errorf("after SIGTERM got %q, want the handler's \"term\"", line)
+		}
+		res, err := s.tr.Wait()
+		if err != nil || res.ExitCode != 7 {
+			t.Errorf("exit %d err %v, want 7 from the handler", res.ExitCode, err)
+		}
+	})
+	t.Run("SIGSTOP and SIGCONT", func(t *testing.T) {
+		prog, _ := tracer.DefaultFilter()
+		s := startSession(t, tracer.Options{Mode: tracer.Launch, Command: []string{"sleep", "1"}, Filter: prog}, "evt.type=execve")
+		if _, ok := s.waitFor(t, want{Type: "execve", Dir: "<", Name: "sleep"}, 10*time.Second); !ok {
+			t.Fatal("sleep never started")
+		}
+		pid := s.tr.PID()
+		_ = unix.Kill(pid, unix.SIGSTOP)
+		stopped := false
+		for i := 0; i < 100 && !stopped; i++ {
+			st, _ := procState(pid)
+			stopped = st == 'T' || st == 't'
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !stopped {
+			t.Errorf("workload not stopped after SIGSTOP")
+		}
+		time.Sleep(1200 * time.Millisecond) // longer than the sleep: it must not finish while stopped
+		select {
+		case <-s.tr.Done():
+			t.Errorf("workload finished while stopped")
+		default:
+		}
+		_ = unix.Kill(pid, unix.SIGCONT)
+		select {
+		case <-s.tr.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("workload did not finish after SIGCONT")
+		}
+		if res, err := s.tr.Wait(); err != nil || res.ExitCode != 0 {
+			t.Errorf("exit %d err %v, want 0", res.ExitCode, err)
+		}
+	})
+}
+
+// startTarget starts an untraced process in its own process group.
+func startTarget(t *testing.T, argv ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &unix.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// descendants lists pid and every process below it.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+2:])
+		if len(f) > 1 {
+			pp, _ := strconv.Atoi(f[1])
+			children[pp] = append(children[pp], p)
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
+func TestAttach(t *testing.T) {
+	mustHavePtrace(t)
+	file := filepath.Join(t.TempDir(), "watched")
+	if err := os.WriteFile(file, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loop := "while :; do cat " + file + " >/dev/null; sleep 0.1; done"
+	tests := []struct {
+		name      string
+		argv      []string
+		minProcs  int
+		kick      func(pid int) // makes the target produce the awaited event
+		want      want
+		threadEvt bool
+	}{
+		{
+			name: "multi-threaded busy loop",
+			argv: []string{fixture(t, "busy"), file},
+			kick: func(pid int) { _ = unix.Kill(pid, unix.SIGUSR1) },
+			want: want{Type: "openat", Dir: "<", Name: "fx_busy", FD: file, Thread: true},
+		},
+		{
+			name: "shell with a running child",
+			argv: []string{"sh", "-c", loop},
+			want: want{Type: "openat", Dir: "<", Name: "cat", PName: "sh", FD: file},
+		},
+		{
+			name:     "tree of 50 processes",
+			argv:     []string{"sh", "-c", "for i in $(seq 50); do (" + loop + ") & done; wait"},
+			minProcs: 51,
+			want:     want{Type: "openat", Dir: "<", Name: "cat", PName: "sh", FD: file},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			target := startTarget(t, tc.argv...)
+			pid := target.Process.Pid
+			if tc.minProcs > 0 {
+				for i := 0; i < 100 && len(descendants(pid)) < tc.minProcs; i++ {
+					time.Sleep(50 * time.Millisecond)
+				}
+			} else {
+				time.Sleep(200 * time.Millisecond)
+			}
+			s := startSession(t, tracer.Options{Mode: tracer.Attach, PID: pid}, "evt.type=openat and evt.dir=<")
+			if tc.minProcs > 0 && s.tr.Seized() < tc.minProcs {
+				t.Errorf("%s: seized %d threads, want >= %d", tc.name, s.tr.Seized(), tc.minProcs)
+			}
+			if tc.kick != nil {
+				tc.kick(pid)
+			}
+			if e, ok := s.waitFor(t, tc.want, 20*time.Second); !ok {
+				t.Errorf("%s: no event matching %+v", tc.name, tc.want)
+				s.c.dump(t)
+			} else {
+				t.Logf("%s: got %v", tc.name, e)
+			}
+			before := descendants(pid)
+			if err := s.tr.Detach(); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.tr.Wait()
+			if err != nil || !res.Detached {
+				t.Fatalf("%s: detach: result %+v err %v", tc.name, res, err)
+			}
+			// Targets keep running after detach: alive, not stopped, not traced.
+			time.Sleep(300 * time.Millisecond)
+			st, ok := procState(pid)
+			if !ok || st == 'T' || st == 't' || st == 'Z' {
+				t.Errorf("%s: target state %q alive=%v after detach", tc.name, st, ok)
+			}
+			if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil &&
+				!strings.Contains(string(data), "TracerPid:\t0\n") {
+				t.Errorf("%s: target still traced after detach", tc.name)
+			}
+			if tc.minProcs > 0 {
+				alive := 0
+				for _, p := range before {
+					if st, ok := procState(p); ok && st != 'T' && st != 't' && st != 'Z' {
+						alive++
+					}
+				}
+				if alive < tc.minProcs {
+					t.Errorf("%s: %d of %d processes alive and running after detach, want >= %d", tc.name, alive, len(before), tc.minProcs)
+				}
+			}
+			if res.FillerErrors != 0 {
+				t.Errorf("%s: %d filler errors", tc.name, res.FillerErrors)
+			}
+		})
+	}
+}
+
+// TestRingFull: a consumer that does not read fills the 8 MiB ring. By default
+// the tracer waits for it (no event lost, the workload is slowed); with
+// DropOnFull it drops and counts the drops in n_drops_buffer.
+func TestRingFull(t *testing.T) {
+	mustHavePtrace(t)
+	const calls = 3000 // ~24 MiB of events, three times the ring
+	tests := []struct {
+		name       string
+		dropOnFull bool
+	}{
+		{"lossless waits for the consumer", false},
+		{"drop-on-full counts drops", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCollector(t, "evt.type=openat and evt.dir=< and proc.name=fx_bigev")
+			prog, _ := tracer.DefaultFilter()
+			tr, err := tracer.Start(tracer.Options{Mode: tracer.Launch, Command: []string{fixture(t, "bigev"), strconv.Itoa(calls)},
+				RingID: c.ringID, Filter: prog, DropOnFull: tc.dropOnFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Kill()
+			// Consumer stalled for a second.
+			time.Sleep(time.Second)
+			select {
+			case <-tr.Done():
+				if !tc.dropOnFull {
+					t.Errorf("%s: workload finished while the ring was full and nobody read it", tc.name)
+				}
+			default:
+				if tc.dropOnFull {
+					// dropping must not block the workload; give it more time on a loaded host
+					select {
+					case <-tr.Done():
+					case <-time.After(20 * time.Second):
+						t.Errorf("%s: workload blocked although drop-on-full is set", tc.name)
+					}
+				}
+			}
+			for {
+				idle, err := c.ReadBatch()
+				if err != nil {
+					t.Fatal(err)
+				}
+				done := false
+				select {
+				case <-tr.Done():
+					done = idle
+				default:
+				}
+				if done {
+					break
+				}
+			}
+			res, err := tr.Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for _, e := range c.snapshot() {
+				if strings.Contains(e.Args, "/aaaaaaaa") {
+					got++
+				}
+			}
+			st := c.insp.Stats()
+			if tc.dropOnFull {
+				if res.Drops == 0 || st.DropsBuffer != res.Drops {
+					t.Errorf("%s: tracer drops %d, consumer n_drops_buffer %d: want equal and > 0", tc.name, res.Drops, st.DropsBuffer)
+				}
+				if got >= calls {
+					t.Errorf("%s: %d exits delivered, want fewer than %d", tc.name, got, calls)
+				}
+			} else {
+				if res.Drops != 0 || st.DropsBuffer != 0 || got != calls {
+					t.Errorf("%s: %d of %d exits delivered, drops %d/%d, want all and none", tc.name, got, calls, res.Drops, st.DropsBuffer)
+				}
+			}
+		})
+	}
+}
+
+// TestPtraceDenied runs the tracer without CAP_SYS_PTRACE (setpriv drops it from
+// the bounding set) against a process of another user: the kernel refuses
+// PTRACE_SEIZE and the error names the capability and the ECS setting.
+func TestPtraceDenied(t *testing.T) {
+	mustHavePtrace(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) not installed")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "noptrace")
+	script := "#!/bin/sh\nexec " + setpriv + " --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace -- " + self + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := exec.Command("sleep", "30")
+	target.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := target.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = target.Process.Kill(); _ = target.Wait() }()
+
+	c := newCollector(t, "")
+	_, err = tracer.Start(tracer.Options{Mode: tracer.Attach, PID: target.Process.Pid, RingID: c.ringID, Executable: wrapper})
+	if !errors.Is(err, tracer.ErrPtraceDenied) {
+		t.Fatalf("error %v, want ErrPtraceDenied", err)
+	}
+	for _, want := range []string{"CAP_SYS_PTRACE", `linuxParameters.capabilities.add: ["SYS_PTRACE"]`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+	if st, ok := procState(target.Process.Pid); !ok || st == 'T' || st == 't' {
+		t.Errorf("target state %q after the refused attach", st)
+	}
+}
+
+// TestAttachStopped: a target that is stopped (SIGSTOP) when we attach stays
+// stopped until SIGCONT, then its events are traced.
+func TestAttachStopped(t *testing.T) {
+	mustHavePtrace(t)
+	file := filepath.Join(t.TempDir(), "watched")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := startTarget(t, "sh", "-c", "while :; do cat "+file+"; sleep 0.05; done")
+	pid := target.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	_ = unix.Kill(pid, unix.SIGSTOP)
+	time.Sleep(100 * time.Millisecond)
+	s := startSession(t, tracer.Options{Mode: tracer.Attach, PID: pid}, "evt.type=openat and evt.dir=<")
+	time.Sleep(400 * time.Millisecond)
+	if st, _ := procState(pid); st != 'T' && st != 't' {
+		t.Errorf("stopped target has state %q after attach, want it still stopped", st)
+	}
+	_ = unix.Kill(pid, unix.SIGCONT)
+	if _, ok := s.waitFor(t, want{Type: "openat", Name: "cat", FD: file}, 10*time.Second); !ok {
+		t.Errorf("no event after SIGCONT")
+	}
+	_ = s.tr.Detach()
+	if res, err := s.tr.Wait(); err != nil || !res.Detached {
+		t.Errorf("detach: %+v %v", res, err)
+	}
+}

@@ -1,0 +1,46 @@
+/* ft_internal.h: declarations shared by the tracer's own C files (entry.c, ring.c, glue.c,
+ * ptrace.c). Everything here lives in the single-threaded tracer process; nothing is
+ * thread-safe and nothing is visible to Go. */
+#ifndef FT_INTERNAL_H
+#define FT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tracer.h"
+
+struct event_filler_arguments;
+typedef int (*ft_filler_fn)(struct event_filler_arguments *args);
+
+/* ring.c */
+/* Maps the two shm objects for ring id (NULL/"" = default names). 0 or -errno; errbuf filled. */
+int ft_ring_map(const char *id, char *errbuf, size_t errlen);
+/* Writes one event for tid: header, then fill(args) (g_ppm_events[type] filler when NULL),
+ * publishes head. ctx is the filler's register context (may be NULL). Returns 0 when written,
+ * 1 when not recorded (no consumer, dropped), -1 on filler error. */
+int ft_ring_record(uint16_t type, uint64_t tid, uint64_t *ctx, uint32_t syscall_id, ft_filler_fn fill);
+void ft_ring_set_drop_on_full(bool drop);
+bool ft_ring_capturing(void);
+extern uint64_t ft_stat_written, ft_stat_dropped, ft_stat_filler_errors, ft_stat_bad_memory;
+
+/* glue.c: the tracee the next filler reads from. */
+struct ft_glue_current {
+	pid_t tid;          /* thread whose memory and /proc entry are read */
+	pid_t tgid;         /* its thread group, for pidfd_open */
+	uint32_t clone_flags; /* clone family exits: flags param */
+};
+extern struct ft_glue_current ft_cur;
+/* Writes a procexit record for tid with the wait(2) status. */
+int ft_emit_procexit(pid_t tid, int wstatus);
+
+/* flags.c: the driver's CLONE_* -> PPM_CL_* conversion. */
+uint32_t ft_clone_flags_to_scap(unsigned long flags);
+
+/* ptrace.c / entry.c */
+void ft_status_send(uint32_t kind, int32_t pid, int32_t code, int32_t err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void ft_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern bool ft_verbose;
+
+#endif

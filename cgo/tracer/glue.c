@@ -1,0 +1,453 @@
+/* glue.c: the functions the driver fillers call under -DUDIG (tracer-facts.md §2.3, §6.3).
+ * They act on the tracee selected in ft_cur, which ptrace.c sets before every event. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "udig_capture.h"
+#include "ppm_ringbuffer.h"
+#include "ppm_events_public.h"
+#include "ppm_events.h"
+#include "ppm.h"
+#include "udig_inf.h"
+
+#include "ft_internal.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+#define FT_PAGE 4096ul
+
+struct ft_glue_current ft_cur;
+
+/* Defined in ppm_fillers.c (exported, tracer-facts.md §2.3). */
+int accumulate_argv_or_env(const char *const *argv, char *str_storage, int available);
+
+unsigned long ppm_copy_from_user(void *to, const void *from, unsigned long n)
+{
+	if (n == 0)
+		return 0;
+	struct iovec local = {to, n}, remote = {(void *)from, n};
+	ssize_t r = process_vm_readv(ft_cur.tid, &local, 1, &remote, 1, 0);
+	if (r < 0)
+		return n;
+	return n - (unsigned long)r;
+}
+
+/* Reads page by page up to the terminating NUL, so a short string costs one small read
+ * instead of a 65000-byte request, and a fault never leaves stale bytes behind. */
+long ppm_strncpy_from_user(char *to, const char *from, unsigned long n)
+{
+	unsigned long done = 0;
+	uintptr_t addr = (uintptr_t)from;
+	while (done < n) {
+		unsigned long chunk = FT_PAGE - ((addr + done) % FT_PAGE);
+		if (chunk > n - done)
+			chunk = n - done;
+		struct iovec local = {to + done, chunk}, remote = {(void *)(addr + done), chunk};
+		ssize_t r = process_vm_readv(ft_cur.tid, &local, 1, &remote, 1, 0);
+		if (r <= 0)
+			return -1;
+		char *nul = memchr(to + done, 0, (size_t)r);
+		if (nul != NULL)
+			return (long)(nul - to) + 1;
+		done += (unsigned long)r;
+		if ((unsigned long)r < chunk)
+			return -1;
+	}
+	/* Longer than n: truncate instead of dropping the whole event. */
+	if (n > 0) {
+		to[n - 1] = 0;
+		return (long)n;
+	}
+	return -1;
+}
+
+void syscall_get_arguments_deprecated(struct task_struct *task, uint64_t *regs, uint32_t start, uint32_t len,
+				      unsigned long *out)
+{
+	(void)task;
+	for (uint32_t i = 0; i < len && start + i < 6; i++)
+		out[i] = regs ? (unsigned long)regs[FT_CTX_ARG0 + start + i] : 0;
+}
+
+void ppm_syscall_get_arguments(struct task_struct *task, uint64_t *regs, unsigned long *out)
+{
+	syscall_get_arguments_deprecated(task, regs, 0, 6, out);
+}
+
+int64_t syscall_get_return_value(struct task_struct *task, uint64_t *regs)
+{
+	(void)task;
+	return regs ? (int64_t)regs[FT_CTX_RET] : 0;
+}
+
+uint8_t *patch_pointer(uint8_t *p) { return p; }
+
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+	if (size > 0) {
+		size_t n = len >= size ? size - 1 : len;
+		memcpy(dst, src, n);
+		dst[n] = 0;
+	}
+	return len;
+}
+
+/* Duplicates the tracee's fd into the tracer (pidfd_getfd, Linux >= 5.6): no syscall
+ * injection into the tracee (tracer-facts.md §3.3, §6.3). Returns a local fd or -errno. */
+static int tracee_fd(int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, ft_cur.tgid, 0);
+	if (pidfd < 0)
+		return -errno;
+	int local = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int e = errno;
+	close(pidfd);
+	return local < 0 ? -e : local;
+}
+
+int udig_getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	int local = tracee_fd(fd);
+	if (local < 0)
+		return local;
+	int r = getsockname(local, sa, len);
+	int e = errno;
+	close(local);
+	return r < 0 ? -e : 0;
+}
+
+int udig_getpeername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	int local = tracee_fd(fd);
+	if (local < 0)
+		return local;
+	int r = getpeername(local, sa, len);
+	int e = errno;
+	close(local);
+	return r < 0 ? -e : 0;
+}
+
+/* ---- /proc snapshot of one thread, for the process-state events ---- */
+
+struct proc_info {
+	char cmdline[FT_PAGE + 1];
+	int cmdline_len;
+	char cwd[4096];
+	char comm[64];
+	char cgroups[2048];
+	int cgroups_len;
+	int64_t ppid, tgid, vtid, vpid, pgid, tty;
+	uint32_t euid, egid, vm_size, vm_rss, vm_swap;
+	uint64_t minflt, majflt, fdlimit;
+};
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t got = 0;
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	return (int)got;
+}
+
+static int64_t last_field(const char *line)
+{
+	const char *p = line + strlen(line);
+	while (p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n'))
+		p--;
+	while (p > line && p[-1] != ' ' && p[-1] != '\t')
+		p--;
+	return strtoll(p, NULL, 10);
+}
+
+static const char *const cgroup_subsystems[] = {"cpuset", "cpu",     "cpuacct", "io",      "memory",
+						"devices", "freezer", "net_cls", "perf_event", "net_prio",
+						"hugetlb", "pids",    "rdma",    "misc"};
+
+static void read_proc_info(pid_t tid, struct proc_info *pi)
+{
+	char path[64], buf[8192];
+	memset(pi, 0, sizeof *pi);
+	pi->ppid = pi->tgid = pi->vtid = pi->vpid = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", tid);
+	int n = read_file(path, pi->cmdline, FT_PAGE);
+	pi->cmdline_len = n < 0 ? 0 : n;
+	pi->cmdline[pi->cmdline_len] = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/cwd", tid);
+	ssize_t l = readlink(path, pi->cwd, sizeof pi->cwd - 2);
+	if (l > 0) {
+		if (pi->cwd[l - 1] != '/')
+			pi->cwd[l++] = '/';
+		pi->cwd[l] = 0;
+	} else {
+		strcpy(pi->cwd, "/");
+	}
+
+	snprintf(path, sizeof path, "/proc/%d/comm", tid);
+	n = read_file(path, pi->comm, sizeof pi->comm - 1);
+	if (n > 0 && pi->comm[n - 1] == '\n')
+		n--;
+	pi->comm[n < 0 ? 0 : n] = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	n = read_file(path, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			if (!strncmp(line, "Tgid:", 5))
+				pi->tgid = strtoll(line + 5, NULL, 10);
+			else if (!strncmp(line, "PPid:", 5))
+				pi->ppid = strtoll(line + 5, NULL, 10);
+			else if (!strncmp(line, "NStgid:", 7))
+				pi->vpid = last_field(line);
+			else if (!strncmp(line, "NSpid:", 6))
+				pi->vtid = last_field(line);
+			else if (!strncmp(line, "Uid:", 4)) {
+				unsigned r, e;
+				if (sscanf(line + 4, "%u %u", &r, &e) == 2)
+					pi->euid = e;
+			} else if (!strncmp(line, "Gid:", 4)) {
+				unsigned r, e;
+				if (sscanf(line + 4, "%u %u", &r, &e) == 2)
+					pi->egid = e;
+			} else if (!strncmp(line, "VmSize:", 7))
+				pi->vm_size = (uint32_t)strtoul(line + 7, NULL, 10);
+			else if (!strncmp(line, "VmRSS:", 6))
+				pi->vm_rss = (uint32_t)strtoul(line + 6, NULL, 10);
+			else if (!strncmp(line, "VmSwap:", 7))
+				pi->vm_swap = (uint32_t)strtoul(line + 7, NULL, 10);
+		}
+	}
+
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	n = read_file(path, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		char *p = strrchr(buf, ')');
+		if (p) {
+			/* fields from 3 (state): state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
+			char state;
+			long long ppid, pgrp, session, tty, tpgid;
+			unsigned long flags, minflt, cminflt, majflt;
+			if (sscanf(p + 2, "%c %lld %lld %lld %lld %lld %lu %lu %lu %lu", &state, &ppid, &pgrp, &session,
+				   &tty, &tpgid, &flags, &minflt, &cminflt, &majflt) == 10) {
+				pi->pgid = pgrp;
+				pi->tty = tty;
+				pi->minflt = minflt;
+				pi->majflt = majflt;
+			}
+		}
+	}
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", tid);
+	n = read_file(path, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		int out = 0;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			/* "hierarchy-ID:controllers:path"; cgroup v2 has empty controllers. */
+			char *c1 = strchr(line, ':');
+			char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+			if (!c2)
+				continue;
+			*c2 = 0;
+			const char *ctrls = c1 + 1, *cpath = c2 + 1;
+			if (ctrls[0] == 0) {
+				for (size_t i = 0; i < sizeof cgroup_subsystems / sizeof *cgroup_subsystems; i++) {
+					int w = snprintf(pi->cgroups + out, sizeof pi->cgroups - (size_t)out, "%s=%s",
+							 cgroup_subsystems[i], cpath);
+					if (w < 0 || out + w + 1 >= (int)sizeof pi->cgroups)
+						break;
+					out += w + 1;
+				}
+			} else {
+				int w = snprintf(pi->cgroups + out, sizeof pi->cgroups - (size_t)out, "%s=%s", ctrls,
+						 cpath);
+				if (w < 0 || out + w + 1 >= (int)sizeof pi->cgroups)
+					break;
+				out += w + 1;
+			}
+		}
+		pi->cgroups_len = out;
+	}
+
+	struct rlimit rl;
+	if (prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0)
+		pi->fdlimit = rl.rlim_cur;
+}
+
+static bool exe_writable(pid_t tid, const struct proc_info *pi)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/exe", tid);
+	if (stat(path, &st) != 0)
+		return false;
+	struct statvfs vfs;
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return false;
+	if (pi->euid == 0 || st.st_uid == pi->euid)
+		return true; /* CAP_DAC_OVERRIDE, or inode owner */
+	if (st.st_gid == pi->egid)
+		return (st.st_mode & S_IWGRP) != 0;
+	return (st.st_mode & S_IWOTH) != 0;
+}
+
+#define PUSH(val, len, fromuser)                                                \
+	do {                                                                    \
+		int r_ = val_to_ring(args, (u64)(val), (u32)(len), (fromuser), 0); \
+		if (r_ != PPM_SUCCESS)                                          \
+			return r_;                                              \
+	} while (0)
+
+static bool is_exec_type(enum ppm_event_type t)
+{
+	return t == PPME_SYSCALL_EXECVE_19_X || t == PPME_SYSCALL_EXECVEAT_X;
+}
+
+int udig_proc_startupdate(struct event_filler_arguments *args)
+{
+	int64_t retval = (int64_t)args->regs[FT_CTX_RET];
+	pid_t tid = (pid_t)args->regs[FT_CTX_TID];
+	bool exec = is_exec_type(args->event_type);
+	static struct proc_info pi;
+	read_proc_info(tid, &pi);
+
+	/* exe and args: argv[0] and the rest, from the process's argument area, or for a failed
+	 * exec from the argv the caller passed (execve: arg1, execveat: arg2). */
+	const char *argbuf = pi.cmdline;
+	int arglen = pi.cmdline_len;
+	if (exec && retval < 0) {
+		int argv_idx = args->event_type == PPME_SYSCALL_EXECVEAT_X ? 2 : 1;
+		int l = accumulate_argv_or_env((const char *const *)(uintptr_t)args->regs[argv_idx], args->str_storage,
+					       (int)FT_PAGE);
+		argbuf = args->str_storage;
+		arglen = l < 0 ? 0 : l;
+	}
+	int exe_len = (int)strnlen(argbuf, (size_t)arglen);
+	char exe[FT_PAGE + 1];
+	memcpy(exe, argbuf, (size_t)exe_len);
+	exe[exe_len] = 0;
+	int rest_len = arglen - exe_len - 1;
+	const char *rest = argbuf + exe_len + 1;
+	if (rest_len < 0)
+		rest_len = 0;
+	/* args param is copied before str_storage is reused for env below */
+	static char argscopy[FT_PAGE];
+	memcpy(argscopy, rest, (size_t)rest_len);
+
+	PUSH(retval, 0, false);
+	PUSH((uintptr_t)exe, 0, false);
+	PUSH((uintptr_t)argscopy, rest_len, false);
+	PUSH(tid, 0, false);
+	PUSH(pi.tgid, 0, false);
+	PUSH(pi.ppid, 0, false);
+	PUSH((uintptr_t)pi.cwd, 0, false);
+	PUSH(pi.fdlimit, 0, false);
+	PUSH(pi.majflt, 0, false);
+	PUSH(pi.minflt, 0, false);
+	PUSH(pi.vm_size, 0, false);
+	PUSH(pi.vm_rss, 0, false);
+	PUSH(pi.vm_swap, 0, false);
+	PUSH((uintptr_t)pi.comm, 0, false);
+	PUSH((uintptr_t)pi.cgroups, pi.cgroups_len, false);
+
+	if (!exec) {
+		PUSH(ft_cur.clone_flags, 0, false);
+		PUSH(pi.euid, 0, false);
+		PUSH(pi.egid, 0, false);
+		PUSH(pi.vtid, 0, false);
+		PUSH(pi.vpid, 0, false);
+		return PPM_SUCCESS;
+	}
+
+	/* env: the new image's environment, or for a failed exec the envp argument. */
+	int env_len;
+	if (retval < 0) {
+		int envp_idx = args->event_type == PPME_SYSCALL_EXECVEAT_X ? 3 : 2;
+		env_len = accumulate_argv_or_env((const char *const *)(uintptr_t)args->regs[envp_idx],
+						 args->str_storage, (int)FT_PAGE);
+		if (env_len < 0)
+			env_len = 0;
+	} else {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/environ", tid);
+		env_len = read_file(path, args->str_storage, FT_PAGE);
+		if (env_len < 0)
+			env_len = 0;
+	}
+	PUSH((uintptr_t)args->str_storage, env_len, false);
+	PUSH(pi.tty, 0, false);
+	PUSH(pi.pgid, 0, false);
+
+	char lbuf[32], path[64];
+	snprintf(path, sizeof path, "/proc/%d/loginuid", tid);
+	int n = read_file(path, lbuf, sizeof lbuf - 1);
+	int32_t loginuid = -1;
+	if (n > 0) {
+		lbuf[n] = 0;
+		loginuid = (int32_t)(uint32_t)strtoul(lbuf, NULL, 10);
+	}
+	PUSH(loginuid, 0, false);
+	uint32_t flags = 0;
+	if (retval == 0 && exe_writable(tid, &pi))
+		flags |= PPM_EXE_WRITABLE;
+	PUSH(flags, 0, false);
+	return PPM_SUCCESS;
+}
+
+/* procexit with the real status, which the UDIG filler cannot know (tracer-facts.md §2.6). */
+static int g_exit_status;
+static int fill_procexit(struct event_filler_arguments *args)
+{
+	int st = g_exit_status;
+	int64_t status = st, ret = 0;
+	uint8_t sig = 0, core = 0;
+	if ((st & 0x7f) == 0) {
+		ret = (st >> 8) & 0xff;
+	} else {
+		sig = (uint8_t)(st & 0x7f);
+		core = (st & 0x80) ? 1 : 0;
+	}
+	PUSH(status, 0, false);
+	PUSH(ret, 0, false);
+	PUSH(sig, 0, false);
+	PUSH(core, 0, false);
+	return PPM_SUCCESS;
+}
+
+int ft_emit_procexit(pid_t tid, int wstatus)
+{
+	g_exit_status = wstatus;
+	ft_cur.tid = tid;
+	return ft_ring_record(PPME_PROCEXIT_1_E, (uint64_t)tid, NULL, 0, fill_procexit);
+}

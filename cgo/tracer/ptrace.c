@@ -1,0 +1,871 @@
+/* ptrace.c: the tracer process: options from Go, spawn or attach, the waitpid(-1, __WALL)
+ * loop, syscall/event stops -> ring records (tracer-facts.md §4, §6.4, §6.5).
+ * Single-threaded: this process is the only ptrace user and the only waiter (R1, R2). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/ptrace.h>
+#include <linux/seccomp.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "udig_capture.h"
+#include "ppm_ringbuffer.h"
+#include "ppm_events_public.h"
+#include "ppm_events.h"
+#include "ppm.h"
+#include "udig_inf.h"
+
+#include "ft_internal.h"
+
+/* glibc's <sys/ptrace.h> conflicts with <linux/ptrace.h>; use the raw syscall. */
+static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
+{
+	return syscall(SYS_ptrace, req, pid, addr, data);
+}
+
+bool ft_verbose;
+static struct ft_opts g_opts;
+static char **g_argv;
+static struct sock_filter *g_filter;
+static bool g_use_filter;
+static pid_t g_root = -1;
+static volatile sig_atomic_t g_detach_requested;
+
+/* ---------------- status pipe ---------------- */
+
+void ft_status_send(uint32_t kind, int32_t pid, int32_t code, int32_t err, const char *fmt, ...)
+{
+	struct ft_status st;
+	memset(&st, 0, sizeof st);
+	st.kind = kind;
+	st.pid = pid;
+	st.code = code;
+	st.err = err;
+	st.n1 = ft_stat_written;
+	st.n2 = ft_stat_dropped;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(st.msg, sizeof st.msg, fmt, ap);
+		va_end(ap);
+	}
+	/* One write below PIPE_BUF is atomic; EPIPE (supervisor gone) is ignored: the workload
+	 * must keep running even without its supervisor. */
+	ssize_t r;
+	do
+		r = write(FT_STATUS_FD, &st, sizeof st);
+	while (r < 0 && errno == EINTR);
+}
+
+void ft_log(int level, const char *fmt, ...)
+{
+	if (level >= 2 && !ft_verbose)
+		return;
+	char msg[224];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ft_status_send(FT_ST_LOG, 0, level, 0, "%s", msg);
+}
+
+/* ---------------- thread table ---------------- */
+
+struct thr {
+	pid_t tid, tgid;
+	bool parked;      /* initial stop seen before the parent's fork event: hold it */
+	bool expected;    /* parent's fork event seen, initial stop not yet */
+	bool in_syscall;  /* between entry (or seccomp) stop and exit stop */
+	bool record;      /* this syscall is recorded */
+	bool exit_seen;   /* PTRACE_EVENT_EXIT handled, procexit written */
+	int nr;           /* native syscall number */
+	int rec_nr;       /* number whose table entry selects the events */
+	uint16_t exit_type;
+	uint32_t clone_flags;
+	uint64_t args[6];
+	int *closing;     /* close_range: fds open at entry, closed at a successful exit */
+	int nclosing;
+	struct thr *next;
+};
+
+#define THR_BUCKETS 4096
+static struct thr *g_thr[THR_BUCKETS];
+static int g_nthreads;
+
+static struct thr *thr_find(pid_t tid)
+{
+	for (struct thr *t = g_thr[(unsigned)tid % THR_BUCKETS]; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static struct thr *thr_add(pid_t tid, pid_t tgid)
+{
+	struct thr *t = thr_find(tid);
+	if (t)
+		return t;
+	t = calloc(1, sizeof *t);
+	if (!t) {
+		ft_status_send(FT_ST_ERROR, tid, FT_ERR_INTERNAL, ENOMEM, "out of memory");
+		_exit(1);
+	}
+	t->tid = tid;
+	t->tgid = tgid;
+	t->next = g_thr[(unsigned)tid % THR_BUCKETS];
+	g_thr[(unsigned)tid % THR_BUCKETS] = t;
+	g_nthreads++;
+	return t;
+}
+
+static void thr_del(pid_t tid)
+{
+	struct thr **pp = &g_thr[(unsigned)tid % THR_BUCKETS];
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->tid == tid) {
+			struct thr *t = *pp;
+			*pp = t->next;
+			free(t->closing);
+			free(t);
+			g_nthreads--;
+			return;
+		}
+	}
+}
+
+/* ---------------- events ---------------- */
+
+static bool interesting(int nr)
+{
+	return nr >= 0 && nr < FT_INTEREST_BITS && (g_opts.interest[nr / 8] & (1u << (nr % 8)));
+}
+
+/* Maps syscalls newer than the 2022 event table onto existing events (tracer-facts.md §6.6).
+ * Returns the number whose table entry is used; may rewrite args in place. */
+static int map_syscall(int nr, uint64_t *args)
+{
+	switch (nr) {
+	case 452: /* fchmodat2(dirfd, path, mode, flags): same shape as fchmodat */
+		return __NR_fchmodat;
+	case __NR_faccessat:
+	case 439: /* faccessat2(dirfd, path, mode, flags) -> access(path, mode); dirfd is lost */
+		args[0] = args[1];
+		args[1] = args[2];
+		return __NR_access;
+	default:
+		return nr;
+	}
+}
+
+static void event_types(int nr, uint16_t *enter, uint16_t *exit)
+{
+	if (nr >= 0 && nr < SYSCALL_TABLE_SIZE && (g_syscall_table[nr].flags & UF_USED)) {
+		*enter = (uint16_t)g_syscall_table[nr].enter_event_type;
+		*exit = (uint16_t)g_syscall_table[nr].exit_event_type;
+	} else {
+		*enter = PPME_GENERIC_E;
+		*exit = PPME_GENERIC_X;
+	}
+}
+
+static void fill_ctx(uint64_t *ctx, struct thr *t, int64_t ret)
+{
+	for (int i = 0; i < 6; i++)
+		ctx[FT_CTX_ARG0 + i] = t->args[i];
+	ctx[FT_CTX_NR] = (uint64_t)t->nr;
+	ctx[FT_CTX_RET] = (uint64_t)ret;
+	ctx[FT_CTX_TID] = (uint64_t)t->tid;
+}
+
+static void set_current(struct thr *t)
+{
+	ft_cur.tid = t->tid;
+	ft_cur.tgid = t->tgid;
+	ft_cur.clone_flags = t->clone_flags;
+}
+
+/* clone flags as the clone family's exit reports them. */
+static uint32_t clone_flags_of(struct thr *t)
+{
+	switch (t->nr) {
+	case __NR_clone:
+		return (uint32_t)t->args[0];
+	case __NR_fork:
+		return 0;
+	case __NR_vfork:
+		return CLONE_VFORK | CLONE_VM;
+	case 435: { /* clone3(struct clone_args *, size): flags is the first u64 */
+		uint64_t flags = 0;
+		ft_cur.tid = t->tid;
+		if (ppm_copy_from_user(&flags, (const void *)(uintptr_t)t->args[0], sizeof flags) != 0)
+			return 0;
+		return (uint32_t)flags;
+	}
+	}
+	return 0;
+}
+
+static bool is_clone_family(int nr)
+{
+	return nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork || nr == 435;
+}
+
+/* Converts the driver's clone flags to PPM_CL_* as the kernel filler does. */
+static uint32_t ppm_clone_flags(uint32_t f)
+{
+	return ft_clone_flags_to_scap((unsigned long)f);
+}
+
+#define NR_CLOSE_RANGE 436
+#define FT_CLOSE_RANGE_CLOEXEC 4u
+
+/* close_range is newer than the 2022 table: sinsp would keep every fd it closes.
+ * Remember which fds of the range are open at entry (one /proc read, rare call);
+ * a successful exit is expanded into close events for them (tracer-facts.md §6.6 (d)). */
+static void close_range_enter(struct thr *t)
+{
+	free(t->closing);
+	t->closing = NULL;
+	t->nclosing = 0;
+	if (t->args[2] & FT_CLOSE_RANGE_CLOEXEC)
+		return;
+	uint64_t first = t->args[0] & 0xffffffffu, last = t->args[1] & 0xffffffffu;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", t->tid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	int cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		long fd = strtol(e->d_name, NULL, 10);
+		if ((uint64_t)fd < first || (uint64_t)fd > last)
+			continue;
+		if (t->nclosing == cap) {
+			cap = cap ? cap * 2 : 16;
+			int *n = realloc(t->closing, (size_t)cap * sizeof *n);
+			if (!n)
+				break;
+			t->closing = n;
+		}
+		t->closing[t->nclosing++] = (int)fd;
+	}
+	closedir(d);
+}
+
+static void close_range_exit(struct thr *t, int64_t ret)
+{
+	if (ret == 0) {
+		uint64_t ctx[FT_CTX_LEN];
+		memset(ctx, 0, sizeof ctx);
+		ctx[FT_CTX_NR] = __NR_close;
+		ctx[FT_CTX_TID] = (uint64_t)t->tid;
+		uint16_t enter, exit;
+		event_types(__NR_close, &enter, &exit);
+		for (int i = 0; i < t->nclosing; i++) {
+			ctx[FT_CTX_ARG0] = (uint64_t)t->closing[i];
+			ctx[FT_CTX_RET] = 0;
+			ft_ring_record(enter, (uint64_t)t->tid, ctx, __NR_close, NULL);
+			ft_ring_record(exit, (uint64_t)t->tid, ctx, __NR_close, NULL);
+		}
+	}
+	free(t->closing);
+	t->closing = NULL;
+	t->nclosing = 0;
+}
+
+static void on_enter(struct thr *t, int nr, const uint64_t *args)
+{
+	t->in_syscall = true;
+	t->nr = nr;
+	memcpy(t->args, args, sizeof t->args);
+	t->record = interesting(nr);
+	/* needed even when not recorded: it decides the child's thread group */
+	if (is_clone_family(nr))
+		t->clone_flags = ppm_clone_flags(clone_flags_of(t));
+	if (!t->record)
+		return;
+	t->rec_nr = map_syscall(nr, t->args);
+	uint16_t enter, exit;
+	event_types(t->rec_nr, &enter, &exit);
+	t->exit_type = exit;
+	set_current(t);
+	uint64_t ctx[FT_CTX_LEN];
+	fill_ctx(ctx, t, 0);
+	ft_ring_record(enter, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
+	if (nr == NR_CLOSE_RANGE)
+		close_range_enter(t);
+}
+
+static void on_exit_stop(struct thr *t, int64_t ret)
+{
+	if (!t->in_syscall)
+		return; /* exit of a syscall whose entry we never saw (attach) */
+	t->in_syscall = false;
+	if (!t->record)
+		return;
+	set_current(t);
+	uint64_t ctx[FT_CTX_LEN];
+	fill_ctx(ctx, t, ret);
+	ft_ring_record(t->exit_type, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
+	if (t->nr == NR_CLOSE_RANGE)
+		close_range_exit(t, ret);
+}
+
+/* The child side of a clone-family exit (res 0), written before any event of the child. */
+static void emit_child_clone(struct thr *parent, struct thr *child)
+{
+	uint16_t enter, exit;
+	event_types(parent->rec_nr, &enter, &exit);
+	child->clone_flags = parent->clone_flags;
+	set_current(child);
+	uint64_t ctx[FT_CTX_LEN];
+	fill_ctx(ctx, parent, 0);
+	ctx[FT_CTX_TID] = (uint64_t)child->tid;
+	ft_ring_record(exit, (uint64_t)child->tid, ctx, (uint32_t)parent->rec_nr, NULL);
+}
+
+/* ---------------- resume ---------------- */
+
+static void resume(struct thr *t, int sig)
+{
+	long req = (t->in_syscall || !g_use_filter) ? PTRACE_SYSCALL : PTRACE_CONT;
+	if (pt(req, t->tid, 0, (unsigned long)sig) != 0 && errno != ESRCH)
+		ft_log(1, "resume %d: %s", t->tid, strerror(errno));
+}
+
+/* ---------------- stop handling ---------------- */
+
+static int g_root_status = -1;
+
+static void handle_new_child(struct thr *parent, pid_t child_tid)
+{
+	bool thread = (parent->clone_flags & PPM_CL_CLONE_THREAD) != 0;
+	struct thr *c = thr_find(child_tid);
+	bool was_parked = c != NULL && c->parked;
+	if (!c)
+		c = thr_add(child_tid, thread ? parent->tgid : child_tid);
+	c->tgid = thread ? parent->tgid : child_tid;
+	if (parent->record)
+		emit_child_clone(parent, c);
+	if (was_parked) {
+		c->parked = false;
+		resume(c, 0);
+	} else {
+		c->expected = true;
+	}
+}
+
+static void handle_stop(pid_t pid, int status)
+{
+	struct thr *t = thr_find(pid);
+	int sig = WSTOPSIG(status);
+	int event = (unsigned)status >> 16;
+
+	if (!t) {
+		/* A new child whose parent's fork event has not arrived yet: park it so none of its
+		 * events precede its clone record. */
+		t = thr_add(pid, pid);
+		t->parked = true;
+		return;
+	}
+	/* The first stop of a seized or auto-attached thread is a PTRACE_EVENT_STOP, handled
+	 * below: resumed, or kept stopped (LISTEN) when the thread was in a group-stop. */
+	t->expected = false;
+
+	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
+		struct ptrace_syscall_info info;
+		long n = pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, (unsigned long)&info);
+		if (n > 0) {
+			if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+				uint64_t args[6];
+				for (int i = 0; i < 6; i++)
+					args[i] = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args[i]
+										      : info.seccomp.args[i];
+				int nr = (int)(info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.nr : info.seccomp.nr);
+				if (info.arch != AUDIT_ARCH_X86_64 || nr < 0)
+					t->in_syscall = true, t->record = false;
+				else
+					on_enter(t, nr, args);
+			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+				on_exit_stop(t, info.exit.rval);
+			}
+		}
+		resume(t, 0);
+		return;
+	}
+
+	switch (event) {
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE: {
+		unsigned long msg = 0;
+		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg);
+		if (event == PTRACE_EVENT_CLONE && t->nr != __NR_clone && t->nr != 435)
+			t->nr = __NR_clone;
+		handle_new_child(t, (pid_t)msg);
+		resume(t, 0); /* still inside the syscall: PTRACE_SYSCALL yields the parent's exit */
+		return;
+	}
+	case PTRACE_EVENT_EXEC: {
+		unsigned long former = 0;
+		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&former);
+		if ((pid_t)former != pid && former != 0) {
+			/* Non-leader exec: the thread took over the leader's tid. Its syscall state
+			 * moves to the leader entry; the old tid is gone for good. */
+			struct thr *old = thr_find((pid_t)former);
+			if (old) {
+				t->in_syscall = old->in_syscall;
+				t->record = old->record;
+				t->nr = old->nr;
+				t->rec_nr = old->rec_nr;
+				t->exit_type = old->exit_type;
+				memcpy(t->args, old->args, sizeof t->args);
+				if (!old->exit_seen)
+					ft_emit_procexit((pid_t)former, 0);
+				thr_del((pid_t)former);
+			}
+			t->exit_seen = false;
+		}
+		resume(t, 0);
+		return;
+	}
+	case PTRACE_EVENT_EXIT: {
+		unsigned long st = 0;
+		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&st);
+		if (!t->exit_seen) {
+			t->exit_seen = true;
+			ft_emit_procexit(pid, (int)st);
+		}
+		pt(PTRACE_CONT, pid, 0, 0);
+		return;
+	}
+	case PTRACE_EVENT_STOP:
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			/* Group-stop: keep the tracee stopped but let SIGCONT resume it (ptrace(2)). */
+			pt(PTRACE_LISTEN, pid, 0, 0);
+			return;
+		}
+		resume(t, 0);
+		return;
+	case 0:
+		break;
+	default:
+		resume(t, 0);
+		return;
+	}
+
+	/* Signal-delivery-stop: deliver the signal, it is the workload's. */
+	resume(t, sig);
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static void handle_gone(pid_t pid, int status)
+{
+	struct thr *t = thr_find(pid);
+	if (t && !t->exit_seen)
+		ft_emit_procexit(pid, status);
+	if (t)
+		thr_del(pid);
+	if (pid == g_root)
+		g_root_status = status;
+}
+
+/* ---------------- setup ---------------- */
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void fail(int code, int err, const char *fmt, const char *arg)
+{
+	ft_status_send(FT_ST_ERROR, 0, code, err, fmt, arg);
+	_exit(1);
+}
+
+static void read_options(void)
+{
+	if (read_full(FT_CTRL_FD, &g_opts, sizeof g_opts) != 0 || g_opts.magic != FT_OPTS_MAGIC ||
+	    g_opts.version != FT_OPTS_VERSION)
+		fail(FT_ERR_PROTOCOL, EPROTO, "%s", "bad options from supervisor");
+	if (g_opts.argv_len > 1u << 20 || g_opts.filter_len > 4096 || g_opts.argc > 65536)
+		fail(FT_ERR_PROTOCOL, EPROTO, "%s", "options too large");
+	char *strs = calloc(1, g_opts.argv_len + 1);
+	g_argv = calloc(g_opts.argc + 1, sizeof *g_argv);
+	g_filter = calloc(g_opts.filter_len + 1, sizeof *g_filter);
+	if (!strs || !g_argv || !g_filter)
+		fail(FT_ERR_INTERNAL, ENOMEM, "%s", "out of memory");
+	if (read_full(FT_CTRL_FD, strs, g_opts.argv_len) != 0 ||
+	    read_full(FT_CTRL_FD, g_filter, g_opts.filter_len * sizeof *g_filter) != 0)
+		fail(FT_ERR_PROTOCOL, EPROTO, "%s", "short options from supervisor");
+	close(FT_CTRL_FD);
+	char *p = strs;
+	for (uint32_t i = 0; i < g_opts.argc; i++) {
+		g_argv[i] = p;
+		p += strlen(p) + 1;
+		if (p > strs + g_opts.argv_len + 1)
+			fail(FT_ERR_PROTOCOL, EPROTO, "%s", "bad argv");
+	}
+	g_use_filter = g_opts.filter_len > 0;
+	ft_verbose = (g_opts.flags & FT_OPT_VERBOSE) != 0;
+	ft_ring_set_drop_on_full((g_opts.flags & FT_OPT_DROP_ON_FULL) != 0);
+}
+
+static const long g_ptrace_opts_base = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+				       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+
+static void pin_to_cpu_of(pid_t pid)
+{
+	unsigned cpu = 0;
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	/* field 39 = processor; p points at field 2's end */
+	for (int field = 2; p && field < 39; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%u", &cpu) != 1)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof set, &set);
+	sched_setaffinity(pid, sizeof set, &set);
+}
+
+static void child_exec(void) __attribute__((noreturn));
+static void child_exec(void)
+{
+	/* Forked child of the tracer: restore what the tracer changed, wait to be seized,
+	 * then NO_NEW_PRIVS + seccomp and exec. Only async-signal-safe calls. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	kill(getpid(), SIGSTOP);
+	if (g_use_filter) {
+		struct sock_fprog prog = {.len = (unsigned short)g_opts.filter_len, .filter = g_filter};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+			int e = errno;
+			ft_status_send(FT_ST_ERROR, getpid(), FT_ERR_SECCOMP, e, "installing the seccomp filter: %s",
+				       strerror(e));
+			_exit(126);
+		}
+	}
+	execvp(g_argv[0], g_argv);
+	int e = errno;
+	int code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+	ft_status_send(FT_ST_EXEC_FAILED, getpid(), code, e, "%s", g_argv[0]);
+	_exit(code);
+}
+
+static void launch(void)
+{
+	if (g_opts.argc == 0)
+		fail(FT_ERR_PROTOCOL, EINVAL, "%s", "no command");
+	pid_t child = fork();
+	if (child < 0)
+		fail(FT_ERR_INTERNAL, errno, "fork: %s", strerror(errno));
+	if (child == 0)
+		child_exec();
+	int status;
+	while (waitpid(child, &status, WSTOPPED | __WALL) < 0 && errno == EINTR) {
+	}
+	if (!WIFSTOPPED(status)) {
+		ft_status_send(FT_ST_ERROR, child, FT_ERR_INTERNAL, 0, "child did not stop before exec");
+		_exit(1);
+	}
+	long opts = g_ptrace_opts_base | PTRACE_O_EXITKILL | (g_use_filter ? PTRACE_O_TRACESECCOMP : 0);
+	if (pt(PTRACE_SEIZE, child, 0, (unsigned long)opts) != 0) {
+		int e = errno;
+		kill(child, SIGKILL);
+		waitpid(child, &status, __WALL);
+		ft_status_send(FT_ST_ERROR, child, FT_ERR_PTRACE_DENIED, e, "ptrace(PTRACE_SEIZE): %s", strerror(e));
+		_exit(1);
+	}
+	g_root = child;
+	struct thr *t = thr_add(child, child);
+	if (g_opts.flags & FT_OPT_PIN_CPU)
+		pin_to_cpu_of(child);
+	/* The workload's first record is a clone exit made by the tracer, so libsinsp knows the
+	 * process (name, parent) before its first syscall instead of guessing from /proc later. */
+	struct thr self = {.tid = getpid(), .tgid = getpid(), .nr = __NR_fork, .rec_nr = __NR_fork, .record = true};
+	t->clone_flags = 0;
+	emit_child_clone(&self, t);
+	ft_status_send(FT_ST_STARTED, child, 0, 0, NULL);
+	kill(child, SIGCONT);
+}
+
+/* ---------------- attach ---------------- */
+
+static bool seize_tid(pid_t tid, pid_t tgid)
+{
+	if (thr_find(tid))
+		return false;
+	long opts = g_ptrace_opts_base;
+	if (pt(PTRACE_SEIZE, tid, 0, (unsigned long)opts) != 0) {
+		if (errno == EPERM && tid == g_opts.pid) {
+			int e = errno;
+			ft_status_send(FT_ST_ERROR, tid, FT_ERR_PTRACE_DENIED, e, "ptrace(PTRACE_SEIZE): %s", strerror(e));
+			_exit(1);
+		}
+		return false; /* exited meanwhile, or already traced via fork options */
+	}
+	struct thr *t = thr_add(tid, tgid);
+	t->expected = true;
+	/* Seizing does not stop the thread; interrupt it once so the next stop starts
+	 * PTRACE_SYSCALL mode. */
+	pt(PTRACE_INTERRUPT, tid, 0, 0);
+	return true;
+}
+
+static int seize_process(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+		if (tid > 0 && seize_tid(tid, pid))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int ppid = -1;
+	char state;
+	if (!p || sscanf(p + 2, "%c %d", &state, &ppid) != 2)
+		return -1;
+	return ppid;
+}
+
+/* Seizes pid, its threads and all its descendants; repeats until a full pass finds nothing
+ * new (threads and children created meanwhile by already seized threads are followed
+ * by the fork options; the rescans catch those created by not-yet-seized ones). */
+static int attach_tree(pid_t pid)
+{
+	int total = seize_process(pid);
+	for (int pass = 0, quiet = 0; quiet < 2 && pass < 100; pass++) {
+		int found = seize_process(pid);
+		DIR *d = opendir("/proc");
+		if (!d)
+			break;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			pid_t p = (pid_t)atoi(e->d_name);
+			if (p <= 0 || p == getpid())
+				continue;
+			struct thr *known = thr_find(p);
+			if (known)
+				continue;
+			pid_t pp = ppid_of(p);
+			/* a process whose parent (a traced process) is known belongs to the tree */
+			struct thr *parent = pp > 0 ? thr_find(pp) : NULL;
+			if (parent && pp != getpid())
+				found += seize_process(p);
+		}
+		closedir(d);
+		total += found;
+		quiet = found == 0 ? quiet + 1 : 0;
+	}
+	return total;
+}
+
+static void on_detach_signal(int sig)
+{
+	(void)sig;
+	g_detach_requested = 1;
+}
+
+/* Interrupts every tracee and detaches it at its next stop; signals pending in a
+ * signal-delivery-stop are passed on so nothing is lost. */
+static void detach_all(void)
+{
+	for (int b = 0; b < THR_BUCKETS; b++)
+		for (struct thr *t = g_thr[b]; t; t = t->next)
+			if (!t->parked)
+				pt(PTRACE_INTERRUPT, t->tid, 0, 0);
+	while (g_nthreads > 0) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!WIFSTOPPED(status)) {
+			thr_del(pid);
+			continue;
+		}
+		int sig = WSTOPSIG(status);
+		int event = (unsigned)status >> 16;
+		int deliver = 0;
+		if (event == 0 && sig != (SIGTRAP | 0x80))
+			deliver = sig;
+		if (event == PTRACE_EVENT_STOP && (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+			deliver = sig; /* was group-stopped: stays stopped after detach */
+		pt(PTRACE_DETACH, pid, 0, (unsigned long)deliver);
+		thr_del(pid);
+	}
+}
+
+static void attach(void)
+{
+	pid_t pid = g_opts.pid;
+	if (pid <= 0 || kill(pid, 0) != 0) {
+		ft_status_send(FT_ST_ERROR, pid, FT_ERR_NO_PROCESS, ESRCH, "no process with pid %d", pid);
+		_exit(1);
+	}
+	g_root = pid;
+	int n = attach_tree(pid);
+	if (n == 0) {
+		ft_status_send(FT_ST_ERROR, pid, FT_ERR_NO_PROCESS, ESRCH, "process %d could not be seized", pid);
+		_exit(1);
+	}
+	ft_status_send(FT_ST_ATTACHED, pid, n, 0, NULL);
+}
+
+/* ---------------- main ---------------- */
+
+void ft_tracer_main(void)
+{
+	/* The workload must not inherit these. */
+	const char *ring = getenv(FT_ENV_RING);
+	char ring_id[128] = "";
+	if (ring)
+		snprintf(ring_id, sizeof ring_id, "%s", ring);
+	unsetenv(FT_ENV_MARKER);
+	unsetenv(FT_ENV_RING);
+	fcntl(FT_STATUS_FD, F_SETFD, FD_CLOEXEC);
+	fcntl(FT_CTRL_FD, F_SETFD, FD_CLOEXEC);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	read_options();
+
+	/* Terminal and job-control signals are for the workload; the supervisor decides.
+	 * In attach mode SIGTERM/SIGUSR1 from the supervisor mean "detach and leave". */
+	int ignored[] = {SIGINT, SIGQUIT, SIGHUP, SIGTSTP, SIGTTIN, SIGTTOU};
+	for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+		sigaction(ignored[i], &sa, NULL);
+	if (g_opts.mode == FT_MODE_ATTACH) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_detach_signal; /* no SA_RESTART: waitpid returns EINTR */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGUSR1, &sa, NULL);
+	} else {
+		sigaction(SIGTERM, &sa, NULL);
+	}
+
+	char err[256];
+	if (ft_ring_map(ring_id, err, sizeof err) != 0)
+		fail(FT_ERR_RING, EIO, "%s", err);
+	if (!ft_ring_capturing())
+		ft_log(1, "no udig consumer is capturing on ring \"%s\": events are not recorded until one starts",
+		       ring_id);
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (g_opts.mode == FT_MODE_LAUNCH)
+		launch();
+	else if (g_opts.mode == FT_MODE_ATTACH)
+		attach();
+	else
+		fail(FT_ERR_PROTOCOL, EINVAL, "%s", "unknown mode");
+
+	for (;;) {
+		if (g_detach_requested) {
+			detach_all();
+			ft_status_send(FT_ST_STATS, 0, (int32_t)ft_stat_filler_errors, (int32_t)ft_stat_bad_memory, NULL);
+			ft_status_send(FT_ST_DETACHED, g_root, 0, 0, NULL);
+			_exit(0);
+		}
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: nothing left to trace */
+		}
+		if (WIFSTOPPED(status))
+			handle_stop(pid, status);
+		else
+			handle_gone(pid, status);
+		if (g_root_status != -1 && g_opts.mode == FT_MODE_LAUNCH)
+			break;
+		if (g_opts.mode == FT_MODE_ATTACH && g_nthreads == 0)
+			break;
+	}
+	int code = g_root_status != -1 ? exit_code_of(g_root_status) : 0;
+	ft_status_send(FT_ST_STATS, 0, (int32_t)ft_stat_filler_errors, (int32_t)ft_stat_bad_memory, NULL);
+	ft_status_send(FT_ST_EXIT, g_root, code, 0, NULL);
+	_exit(code);
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/falco-trace/falco-trace/bridge/sinsp"
+	"github.com/falco-trace/falco-trace/bridge/tracer"
+)
+
+// batchSize is the number of events read per cgo crossing.
+const batchSize = 1024
+
+// newRingID returns a fresh udig ring id for one tracer/consumer pair, so
+// several falco-trace instances on one host never share a ring (contract B).
+func newRingID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// inspectorSource adapts a live sinsp.Inspector to tracer.EventSource: one
+// Next per batch, handed to onBatch.
+type inspectorSource struct {
+	insp    *sinsp.Inspector
+	onBatch func(sinsp.Batch) error
+}
+
+func (s *inspectorSource) ReadBatch() (bool, error) {
+	b, err := s.insp.Next(batchSize)
+	if err != nil {
+		return false, err
+	}
+	if s.onBatch != nil {
+		if err := s.onBatch(b); err != nil {
+			return false, err
+		}
+	}
+	return b.Timeout && b.Events == 0, nil
+}
+
+// runWithInspector is the reusable "open consumer, start tracer, loop over
+// batches" path of launch and attach: it opens a libsinsp consumer on a new
+// private ring, lets setup install programs or the event printer, runs the
+// tracer, and hands every batch to onBatch until the workload has ended and
+// the ring is drained. The ring's shm objects are removed at the end.
+func runWithInspector(ctx context.Context, opts tracer.SessionOptions,
+	setup func(*sinsp.Inspector) error, onBatch func(sinsp.Batch) error) error {
+	insp, err := sinsp.New()
+	if err != nil {
+		return err
+	}
+	defer insp.Close()
+	if setup != nil {
+		if err := setup(insp); err != nil {
+			return err
+		}
+	}
+	opts.RingID = newRingID()
+	defer func() {
+		if err := sinsp.RemoveRing(opts.RingID); err != nil {
+			logrus.WithField("component", "tracer").WithError(err).Warn("removing the udig ring")
+		}
+	}()
+	if err := insp.OpenUdig(opts.RingID); err != nil {
+		return err
+	}
+	err = runTraced(ctx, opts, &inspectorSource{insp: insp, onBatch: onBatch})
+	st := insp.Stats()
+	logrus.WithField("component", "tracer").WithFields(logrus.Fields{"stats": fmt.Sprintf("%+v", st)}).Debug("consumer finished")
+	return err
+}
+
+// printEventsFlags enable the event printer of launch and attach.
+var printEventsFlags = []cli.Flag{
+	&cli.BoolFlag{Name: "print-events", Usage: "print every event (or those matching the FILTER argument) in sysdig's format to stdout", EnvVars: []string{"FALCO_TRACE_PRINT_EVENTS"}},
+	&cli.StringFlag{Name: "print-format", Usage: "sysdig output format for --print-events (default: sysdig's line format)", EnvVars: []string{"FALCO_TRACE_PRINT_FORMAT"}},
+	&cli.BoolFlag{Name: "print-json", Usage: "print events as JSON field maps", EnvVars: []string{"FALCO_TRACE_PRINT_JSON"}},
+}
+
+// eventPrinter installs the --print-events printer and returns the batch
+// handler that writes the printed lines to out.
+func eventPrinter(cliContext *cli.Context, filterExpr string, out io.Writer) (func(*sinsp.Inspector) error, func(sinsp.Batch) error) {
+	setup := func(insp *sinsp.Inspector) error {
+		var filter *sinsp.Filter
+		if strings.TrimSpace(filterExpr) != "" {
+			f, err := insp.CompileFilter(filterExpr)
+			if err != nil {
+				return usageErrorf("--print-events filter: %v", err)
+			}
+			filter = f
+		}
+		return insp.SetEventPrinter(cliContext.String("print-format"), filter, cliContext.Bool("print-json"))
+	}
+	onBatch := func(b sinsp.Batch) error {
+		for _, line := range b.Printed {
+			if _, err := fmt.Fprintln(out, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return setup, onBatch
+}
+
+// splitFilterAndCommand separates `[FILTER] -- COMMAND...`: when a filter
+// precedes "--", the flag parser leaves the "--" in the arguments.
+func splitFilterAndCommand(args []string) (filter string, command []string) {
+	for i, a := range args {
+		if a == "--" {
+			return strings.Join(args[:i], " "), args[i+1:]
+		}
+	}
+	return "", args
+}

@@ -1,0 +1,8 @@
+#!/bin/sh
+# A program is copied to /tmp and started from there.
+# expect: Executable run from temporary directory
+set -eu
+dir=$(mktemp -d /tmp/ft-scenario.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+cp /bin/true "$dir/payload"
+"$dir/payload"

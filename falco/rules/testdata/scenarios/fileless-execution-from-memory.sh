@@ -1,0 +1,8 @@
+#!/bin/sh
+# /bin/true is copied into an anonymous memory file and executed from it
+# with fexecve (memfd_create + execveat(fd, "", AT_EMPTY_PATH)). Creating the
+# memory file is itself detected.
+# expect: Fileless execution from memory
+# expect: Memory file created for execution
+set -eu
+"$FT_SCENARIO_BIN/memfd_exec" /bin/true
