@@ -36,7 +36,7 @@ func detectionFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "disable-tag", Aliases: []string{"T"}, Usage: "disable the rules with this tag (repeatable)", EnvVars: []string{"FALCO_TRACE_DISABLE_TAG"}},
 		&cli.StringSliceFlag{Name: "enable-tag", Aliases: []string{"t"}, Usage: "enable only the rules with this tag (repeatable)", EnvVars: []string{"FALCO_TRACE_ENABLE_TAG"}},
 		&cli.BoolFlag{Name: "unbuffered", Aliases: []string{"U"}, Usage: "write every alert to its outputs at once, without buffering", EnvVars: []string{"FALCO_TRACE_UNBUFFERED"}},
-		&cli.StringFlag{Name: "tail-file", Usage: "write alerts to this file and follow it to stdout, as `tail -f` did (sets file_output)", EnvVars: []string{"FALCO_TRACE_TAIL_FILE"}},
+		&cli.StringFlag{Name: "tail-file", Usage: "write alerts to this file and follow it to stdout as tail -f did (sets file_output)", EnvVars: []string{"FALCO_TRACE_TAIL_FILE"}},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print rule loading warnings and capture statistics at exit", EnvVars: []string{"FALCO_TRACE_VERBOSE"}},
 	}
 }
@@ -218,6 +218,10 @@ func (d *detection) install(insp *sinsp.Inspector) error {
 	loaded := res.Loaded()
 	input := make([]engine.Rule, 0, len(loaded))
 	for _, cr := range loaded {
+		if cr.NeverMatches {
+			// Folded to false (an empty list): loaded, listed, never run.
+			continue
+		}
 		input = append(input, engine.Rule{
 			Name: cr.Name, Priority: cr.Priority, Tags: cr.Tags, Enabled: cr.Enabled,
 			Source: cr.Source, EventTypes: cr.EventTypes, Program: cr,

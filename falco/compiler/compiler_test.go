@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -257,5 +259,62 @@ func TestOutputTokens(t *testing.T) {
 		if got := strings.Join(outputTokens(tt.format), ","); got != tt.want {
 			t.Errorf("%q: got %q want %q", tt.format, got, tt.want)
 		}
+	}
+}
+
+func TestExpandPathsAndLoadOrder(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "rules.d")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p, content string) {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := filepath.Join(dir, "base.yaml")
+	write(base, "- list: bins\n  items: [cat]\n"+rule("r", "evt.type=open and proc.name in (bins)", ""))
+	// b.yaml disables the rule, a.yaml appends to the list: directory files
+	// load in name order.
+	write(filepath.Join(sub, "b.yaml"), "- rule: r\n  enabled: false\n")
+	write(filepath.Join(sub, "a.yaml"), "- list: bins\n  items: [dog]\n  append: true\n")
+	paths, err := ExpandPaths([]string{base, sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 || filepath.Base(paths[1]) != "a.yaml" || filepath.Base(paths[2]) != "b.yaml" {
+		t.Fatalf("paths: %v", paths)
+	}
+	f := newFakeFactory()
+	var after []string
+	res, err := Load(paths, f, LoadOptions{MinPriority: rules.Debug, AfterFile: func(file string, _ *Result) {
+		after = append(after, filepath.Base(file))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	r := res.Rule("r")
+	if r.Enabled || r.Canonical != `evt.type = "open" and proc.name in ("cat", "dog")` {
+		t.Errorf("rule after all files: enabled %v canonical %q", r.Enabled, r.Canonical)
+	}
+	if strings.Join(after, ",") != "base.yaml,a.yaml,b.yaml" {
+		t.Errorf("AfterFile calls: %v", after)
+	}
+	if f.opened-f.closed != 1 {
+		t.Errorf("intermediate results not closed: %d open filters", f.opened-f.closed)
+	}
+
+	// An error is attributed to the file being loaded.
+	bad := filepath.Join(dir, "bad.yaml")
+	write(bad, "- macro: m\n  condition: evt.type=open foo\n")
+	_, err = Load([]string{base, bad}, newFakeFactory(), LoadOptions{MinPriority: rules.Debug})
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.File != bad || !strings.HasPrefix(err.Error(), "Could not load rules file "+bad+": 1 errors:\nCompilation error") {
+		t.Errorf("file error: %v", err)
+	}
+	if _, err := ExpandPaths([]string{filepath.Join(dir, "missing.yaml")}); err == nil || !strings.Contains(err.Error(), "Could not get info on rules file") {
+		t.Errorf("missing path: %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/falco-trace/falco-trace/falco/internal/sharedrules"
+	"github.com/falco-trace/falco-trace/falco/sharedrules"
 	"gopkg.in/yaml.v3"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/falco-trace/falco-trace/falco/internal/sharedrules"
+	"github.com/falco-trace/falco-trace/falco/sharedrules"
 	"github.com/falco-trace/falco-trace/falco/rules"
 )
 

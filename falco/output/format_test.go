@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/falco-trace/falco-trace/falco/internal/sharedrules"
+	"github.com/falco-trace/falco-trace/falco/sharedrules"
 	"github.com/falco-trace/falco-trace/falco/rules"
 )
 

@@ -12,7 +12,14 @@ type lineIndex struct {
 	// next non-empty line when line n is empty.
 	byPhysical []int
 	physical   []string // all lines
+	contexts   map[int]string
 }
+
+// maxContextLines bounds an item's context. Falco's is unbounded, but items
+// written on one line of a flow sequence would otherwise each repeat the
+// rest of the file (quadratic in hostile input); real items are far
+// shorter.
+const maxContextLines = 2000
 
 func newLineIndex(content []byte) *lineIndex {
 	li := &lineIndex{}
@@ -56,16 +63,23 @@ func (li *lineIndex) context(line int) string {
 	if line < 1 || line > len(li.physical) {
 		return ""
 	}
+	if c, ok := li.contexts[line]; ok {
+		return c
+	}
 	idx := li.byPhysical[line-1]
 	var b strings.Builder
-	for i := idx; i < len(li.lines); i++ {
+	for i := idx; i < len(li.lines) && i < idx+maxContextLines; i++ {
 		if i > idx && strings.HasPrefix(li.lines[i], "-") {
 			break
 		}
 		b.WriteString(li.lines[i])
 		b.WriteByte('\n')
 	}
-	return b.String()
+	if li.contexts == nil {
+		li.contexts = map[int]string{}
+	}
+	li.contexts[line] = b.String()
+	return li.contexts[line]
 }
 
 // block returns n lines from row, counting like Falco's get_lines: row is

@@ -602,7 +602,7 @@ func has(vs []string, v string) bool {
 
 func printThroughput(h *harness, ws []workload, samples map[string]map[string][]result) {
 	fmt.Printf("\nThroughput (median over rounds; ratio = median of per-round traced/untraced; ft = falco-trace %s)\n", h.falcoMode)
-	tw := newTable("workload", "unit", "untraced", "falco-trace", "ratio", "ft --pin-cpu", "ratio", "strace", "ratio", "floor ratio", "pdig ratio", "target", "default", "--pin-cpu", "alerts")
+	tw := newTable("workload", "unit", "untraced", "falco-trace", "ratio", "(range)", "ft --pin-cpu", "ratio", "strace", "ratio", "floor ratio", "pdig ratio", "target", "default", "--pin-cpu", "alerts")
 	for _, w := range ws {
 		s := samples[w.name]
 		med := func(v string) string {
@@ -631,7 +631,12 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 		for _, r := range s[vFalco] {
 			alerts = max(alerts, r.alerts)
 		}
-		tw.row(w.name, w.unit, med(vUntraced), med(vFalco), fmtRatio(rat(vFalco)), med(vFalcoPin), fmtRatio(rat(vFalcoPin)),
+		spread := "-"
+		if rs := ratios(s, vFalco); len(rs) > 0 {
+			sort.Float64s(rs)
+			spread = fmt.Sprintf("%.2f-%.2f", rs[0], rs[len(rs)-1])
+		}
+		tw.row(w.name, w.unit, med(vUntraced), med(vFalco), fmtRatio(rat(vFalco)), spread, med(vFalcoPin), fmtRatio(rat(vFalcoPin)),
 			med(vStrace), fmtRatio(rat(vStrace)), fmtRatio(rat(vFloor)), pdig, targetText, met, metPin, strconv.Itoa(alerts))
 		if w.name == "nginx" {
 			lat := func(v string) string {
@@ -641,7 +646,7 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 				}
 				return fmtNum(median(xs))
 			}
-			tw.row("  nginx p50", "ms", lat(vUntraced), lat(vFalco), "", lat(vFalcoPin), "", lat(vStrace), "", "", "0.23->2.3", "", "", "", "")
+			tw.row("  nginx p50", "ms", lat(vUntraced), lat(vFalco), "", "", lat(vFalcoPin), "", lat(vStrace), "", "", "0.23->2.3", "", "", "", "")
 		}
 	}
 	tw.print()
@@ -664,9 +669,11 @@ func printCosts(h *harness, samples map[string]map[string][]result) {
 		}
 		ft, ftp, fl, flp := m(vFalco), m(vFalcoPin), m(vFloor), m(vFloorPin)
 		target := fmt.Sprintf("<= %.1fx floor (same placement)", factor)
+		// A floor cost at or below zero means the untraced runs were
+		// disturbed more than the floor costs: no verdict.
 		tw.row(name, f(ft), f(ftp), f(fl), f(flp), f(m(vStrace)), pdigRef, target,
-			verdict(ft <= factor*fl, !math.IsNaN(ft) && !math.IsNaN(fl)),
-			verdict(ftp <= factor*flp, !math.IsNaN(ftp) && !math.IsNaN(flp)))
+			verdict(ft <= factor*fl, !math.IsNaN(ft) && fl > 0),
+			verdict(ftp <= factor*flp, !math.IsNaN(ftp) && flp > 0))
 	}
 	// openclose: 2 trapped syscalls per operation.
 	row("per trapped syscall (openclose)", "openclose", 2, "µs", "34 µs / 13 µs pinned", 1.3)

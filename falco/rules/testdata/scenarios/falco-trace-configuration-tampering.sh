@@ -1,6 +1,6 @@
 #!/bin/sh
-# A rules file that falco-trace loaded (FT_SCENARIO_RULES_FILE, given to
-# falco-trace with -r by the runner) is opened for appending without writing.
+# The configuration file falco-trace was started with (FT_SCENARIO_CONFIG,
+# given with -c by the runner) is opened for appending without writing.
 # expect: falco-trace configuration tampering
 set -eu
-: >>"$FT_SCENARIO_RULES_FILE"
+: >>"$FT_SCENARIO_CONFIG"

@@ -1,4 +1,4 @@
-// Package sharedrules locates the upstream rules files used as compatibility
+// Package sharedrules (test support) locates the upstream rules files used as compatibility
 // test data. They are never copied into this repository: tests read them from
 // $FALCO_TRACE_SHARED_RULES, by default ../shared/rules beside the clone.
 package sharedrules
