@@ -238,3 +238,29 @@ func TestFieldClasses(t *testing.T) {
 		t.Errorf("fd.ip tags %q, want [FILTER ONLY]", tags)
 	}
 }
+
+func TestEventTypeInfo(t *testing.T) {
+	tests := []struct {
+		evtType  uint16
+		name     string
+		flags    uint32 // bits that must be set
+		consider bool
+	}{
+		{2, "open", 0, true},                             // PPME_SYSCALL_OPEN_E
+		{4, "close", EventFlagDropSimpleConsumer, false}, // PPME_SYSCALL_CLOSE_E
+		{102, "openat", EventFlagOldVersion, false},      // PPME_SYSCALL_OPENAT_E: old versions are skipped too
+		{306, "openat", 0, true},                         // PPME_SYSCALL_OPENAT_2_E
+		{336, "", 0, false},                              // PPM_EVENT_MAX
+	}
+	for _, tc := range tests {
+		if got := EventTypeName(tc.evtType); got != tc.name {
+			t.Errorf("EventTypeName(%d) = %q, want %q", tc.evtType, got, tc.name)
+		}
+		if got := EventTypeFlags(tc.evtType); got&tc.flags != tc.flags {
+			t.Errorf("EventTypeFlags(%d) = %#x, want bits %#x", tc.evtType, got, tc.flags)
+		}
+		if got := SimpleConsumerConsiders(tc.evtType); got != tc.consider {
+			t.Errorf("SimpleConsumerConsiders(%d) = %v, want %v", tc.evtType, got, tc.consider)
+		}
+	}
+}

@@ -51,7 +51,6 @@ type Inspector struct {
 	programs      []Program
 	printerFilter *Filter
 	ringID        string
-	udig          bool
 }
 
 // New creates an inspector that is not opened: enough to compile filters and
@@ -61,11 +60,35 @@ func New() (*Inspector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sinsp: new inspector: %w", err)
 	}
+	return wrapInspector(h), nil
+}
+
+// Container describes the container all traced threads belong to, when
+// libsinsp cannot tell it from cgroups (ECS Fargate).
+type Container struct {
+	ID, Name, Image                                 string
+	ImageID, ImageRepository, ImageTag, ImageDigest string
+}
+
+// NewWithContainer is New with libsinsp's static container engine set to c:
+// container.* fields resolve to c for every thread.
+func NewWithContainer(c Container) (*Inspector, error) {
+	if c.ID == "" {
+		return nil, errors.New("sinsp: static container without an id")
+	}
+	h, err := cNewStaticInspector(c)
+	if err != nil {
+		return nil, fmt.Errorf("sinsp: new inspector for container %s: %w", c.ID, err)
+	}
+	return wrapInspector(h), nil
+}
+
+func wrapInspector(h inspectorHandle) *Inspector {
 	return &Inspector{
 		h:          h,
 		filters:    make(map[*Filter]struct{}),
 		formatters: make(map[*Formatter]struct{}),
-	}, nil
+	}
 }
 
 // OpenFile opens a .scap capture file for Next.
@@ -97,8 +120,15 @@ func (i *Inspector) OpenUdig(ringID string) error {
 	if err := cOpenUdig(i.h, ringID, DefaultUdigTimeoutMS); err != nil {
 		return fmt.Errorf("sinsp: open udig ring %q: %w", ringID, err)
 	}
-	i.ringID, i.udig = ringID, true
+	i.ringID = ringID
 	return nil
+}
+
+// RingID returns the ring id given to OpenUdig ("" otherwise).
+func (i *Inspector) RingID() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.ringID
 }
 
 // Close ends the capture and frees the inspector and every Filter and
@@ -142,6 +172,21 @@ func (i *Inspector) FieldExists(name string) bool {
 	}
 	ok, err := cFieldExists(i.h, name)
 	return err == nil && ok
+}
+
+// SetSnaplen sets how many bytes of I/O buffers events carry (libs default
+// 80; Falco -S). For udig the value goes to the ring's shared consumer
+// settings, which the producer's fillers read. Call after opening.
+func (i *Inspector) SetSnaplen(n uint32) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.h == nil {
+		return ErrClosed
+	}
+	if err := cSetSnaplen(i.h, n); err != nil {
+		return fmt.Errorf("sinsp: set snaplen: %w", err)
+	}
+	return nil
 }
 
 // StartDump writes every event read from now on by Next to a .scap capture
@@ -201,6 +246,23 @@ func (i *Inspector) Stats() Stats {
 // EventTypeName returns libscap's name of PPME event type t ("open"), or ""
 // when t is out of range.
 func EventTypeName(t uint16) string { return cEventName(t) }
+
+// Event type flags (driver ppm_event_flags) used by the engine.
+const (
+	EventFlagUnused             = 1 << 6  // EF_UNUSED
+	EventFlagOldVersion         = 1 << 9  // EF_OLD_VERSION
+	EventFlagDropSimpleConsumer = 1 << 10 // EF_DROP_SIMPLE_CONS
+)
+
+// EventTypeFlags returns the ppm_event_flags of event type t (0 when out of
+// range).
+func EventTypeFlags(t uint16) uint32 { return cEventFlags(t) }
+
+// SimpleConsumerConsiders reports whether libsinsp's simple consumer keeps
+// event type t (sinsp::simple_consumer_consider_evtnum). Falco 0.31.1
+// without -A does not evaluate rules on the other types (engine-spec §2.5),
+// so the ruleset leaves them out of SetPrograms' byType.
+func SimpleConsumerConsiders(t uint16) bool { return cSimpleConsumerConsiders(t) }
 
 // RingObjectPaths returns the /dev/shm paths of the two shm objects of a
 // ring id (contract B).

@@ -45,6 +45,25 @@ func cNewInspector() (inspectorHandle, error) {
 	return h, nil
 }
 
+func cNewStaticInspector(c Container) (inspectorHandle, error) {
+	strs := []string{c.ID, c.Name, c.Image, c.ImageID, c.ImageRepository, c.ImageTag, c.ImageDigest}
+	cstrs := make([]*C.char, len(strs))
+	for i, s := range strs {
+		cstrs[i] = C.CString(s)
+		defer C.free(unsafe.Pointer(cstrs[i]))
+	}
+	desc := C.fts_container{
+		id: cstrs[0], name: cstrs[1], image: cstrs[2], image_id: cstrs[3],
+		image_repository: cstrs[4], image_tag: cstrs[5], image_digest: cstrs[6],
+	}
+	var buf [512]C.char
+	h := C.fts_inspector_new_static(&desc, &buf[0], C.size_t(len(buf)))
+	if h == nil {
+		return nil, &Error{Errno: syscall.EIO, Msg: C.GoString(&buf[0])}
+	}
+	return h, nil
+}
+
 func cFreeInspector(h inspectorHandle) { C.fts_inspector_free(h) }
 
 func cOpenFile(h inspectorHandle, path string) error {
@@ -122,6 +141,12 @@ func cFieldsJSON(h inspectorHandle) ([]byte, error) {
 }
 
 func cEventName(t uint16) string { return C.GoString(C.fts_event_name(C.uint16_t(t))) }
+
+func cEventFlags(t uint16) uint32 { return uint32(C.fts_event_flags(C.uint16_t(t))) }
+
+func cSimpleConsumerConsiders(t uint16) bool {
+	return C.fts_event_simple_consumer_consider(C.uint16_t(t)) == 1
+}
 
 func cSetPrograms(h inspectorHandle, filters []filterHandle, formatters []formatterHandle,
 	offsets []uint32, indices []int32, matchAll bool) error {
@@ -211,6 +236,13 @@ func cNext(h inspectorHandle, max int) (Batch, error) {
 		}
 	}
 	return b, nil
+}
+
+func cSetSnaplen(h inspectorHandle, n uint32) error {
+	if rc := C.fts_set_snaplen(h, C.uint32_t(n)); rc != 0 {
+		return shimError(h, rc)
+	}
+	return nil
 }
 
 func cDumpStart(h inspectorHandle, path string) error {

@@ -1,6 +1,7 @@
 package sinsp
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,16 @@ func TestOpenUdigRingIsolation(t *testing.T) {
 		if exists := err == nil; exists != existed {
 			t.Errorf("%s: existed before OpenUdig %v, now %v: the global name was touched", p, existed, exists)
 		}
+	}
+
+	// Snaplen goes to udig_consumer_t.snaplen, right after the 48-byte
+	// ppm_ring_buffer_info and the 40 bytes before m_consumer
+	// (tracer-facts §1.2): offset 88 of udig_descs.
+	if err := insp.SetSnaplen(1234); err != nil {
+		t.Fatal(err)
+	}
+	if descs, err := os.ReadFile(descsPath); err != nil || binary.LittleEndian.Uint32(descs[88:92]) != 1234 {
+		t.Errorf("snaplen in %s: %v %v, want 1234", descsPath, descs[88:92], err)
 	}
 
 	b, err := insp.Next(100)

@@ -270,6 +270,44 @@ extern "C" fts_inspector *fts_inspector_new(char *err, size_t errlen)
 	return nullptr;
 }
 
+static std::string str_or_empty(const char *s)
+{
+	return s == nullptr ? std::string() : std::string(s);
+}
+
+extern "C" fts_inspector *fts_inspector_new_static(const fts_container *c, char *err, size_t errlen)
+{
+	fts_inspector *in = nullptr;
+	try {
+		in = new fts_inspector();
+		in->inspector = new sinsp(true, str_or_empty(c->id), str_or_empty(c->name), str_or_empty(c->image));
+		// This libsinsp's static engine fills only id, name and image: put
+		// the complete entry (with the image split) in the container table
+		// now, where the engine's lookups will find it.
+		in->inspector->m_container_manager.create_engines();
+		auto info = std::make_shared<sinsp_container_info>();
+		info->m_id = str_or_empty(c->id);
+		info->m_type = CT_STATIC;
+		info->m_name = str_or_empty(c->name);
+		info->m_image = str_or_empty(c->image);
+		info->m_imageid = str_or_empty(c->image_id);
+		info->m_imagerepo = str_or_empty(c->image_repository);
+		info->m_imagetag = str_or_empty(c->image_tag);
+		info->m_imagedigest = str_or_empty(c->image_digest);
+		in->inspector->m_container_manager.replace_container(info);
+		return in;
+	} catch(const std::exception &e) {
+		copy_err(err, errlen, e.what());
+	} catch(...) {
+		copy_err(err, errlen, "unknown C++ exception");
+	}
+	if(in != nullptr) {
+		delete in->inspector;
+	}
+	delete in;
+	return nullptr;
+}
+
 extern "C" void fts_inspector_free(fts_inspector *in)
 {
 	if(in == nullptr) {
@@ -543,6 +581,23 @@ extern "C" const char *fts_event_name(uint16_t t)
 	return table == nullptr ? "" : table[t].name;
 }
 
+extern "C" uint32_t fts_event_flags(uint16_t t)
+{
+	if(t >= PPM_EVENT_MAX) {
+		return 0;
+	}
+	const struct ppm_event_info *table = scap_get_event_info_table();
+	return table == nullptr ? 0 : (uint32_t)table[t].flags;
+}
+
+extern "C" int fts_event_simple_consumer_consider(uint16_t t)
+{
+	if(t >= PPM_EVENT_MAX) {
+		return 0;
+	}
+	return sinsp::simple_consumer_consider_evtnum(t) ? 1 : 0;
+}
+
 // ---------------------------------------------------------------------------
 // programs, printer, event loop
 
@@ -726,6 +781,20 @@ extern "C" int fts_next(fts_inspector *in, uint32_t max, fts_batch *out)
 		out->n_printed = (uint32_t)(in->printed.size() / 2);
 		out->arena = in->arena.data();
 		out->arena_len = in->arena.size();
+		return 0;
+	});
+}
+
+extern "C" int fts_set_snaplen(fts_inspector *in, uint32_t snaplen)
+{
+	if(in == nullptr) {
+		return -EINVAL;
+	}
+	if(!in->opened) {
+		return fail(in, -EALREADY, "inspector is not open");
+	}
+	return guarded(in, [&]() {
+		in->inspector->set_snaplen(snaplen);
 		return 0;
 	});
 }

@@ -83,6 +83,26 @@ typedef struct fts_versions {
  * Caller frees with fts_inspector_free. */
 fts_inspector *fts_inspector_new(char *err, size_t errlen);
 
+/* The container every traced thread belongs to, for workloads whose
+ * container libsinsp cannot recognise from cgroups (ECS Fargate). All
+ * strings are NUL-terminated and borrowed for the call only; NULL or ""
+ * leaves a field empty. */
+typedef struct fts_container {
+	const char *id;
+	const char *name;
+	const char *image;
+	const char *image_id;
+	const char *image_repository;
+	const char *image_tag;
+	const char *image_digest;
+} fts_container;
+
+/* Like fts_inspector_new, with libsinsp's static container engine set to c
+ * (container.id, .name, .image, .image.repository, .image.tag, .image.digest
+ * and .image.id resolve for every thread). c is borrowed for the
+ * call. Caller frees with fts_inspector_free. */
+fts_inspector *fts_inspector_new_static(const fts_container *c, char *err, size_t errlen);
+
 /* Closes any capture, frees the printer and programs (not the filters and
  * formatters: the caller must have freed those first) and the inspector.
  * NULL is ignored. */
@@ -137,6 +157,14 @@ int fts_fields_json(fts_inspector *in, char **out, size_t *out_len);
 /* Name of event type t ("open"), static storage, "" when out of range. */
 const char *fts_event_name(uint16_t t);
 
+/* ppm_event_flags of event type t (EF_*), 0 when out of range. */
+uint32_t fts_event_flags(uint16_t t);
+
+/* 1 if libsinsp's simple consumer considers event type t
+ * (sinsp::simple_consumer_consider_evtnum: not EF_DROP_SIMPLE_CONS and the
+ * other skip flags), else 0. Falco 0.31.1 without -A skips the others. */
+int fts_event_simple_consumer_consider(uint16_t t);
+
 /* Installs the programs tried by fts_next. filters/formatters: nprogs
  * borrowed handles each, which must stay alive until replaced or until
  * fts_inspector_free. by_type: for event type t (< ntypes) the program
@@ -164,6 +192,11 @@ int fts_set_printer(fts_inspector *in, int enable, const char *format,
  * comes with drained. Events whose tid is the consumer's own pid are
  * discarded by libsinsp. */
 int fts_next(fts_inspector *in, uint32_t max, fts_batch *out);
+
+/* Sets the capture snaplen (bytes of I/O buffers kept; libs default 80).
+ * For udig it is written to the shared consumer settings the producer
+ * reads. Requires an open capture. */
+int fts_set_snaplen(fts_inspector *in, uint32_t snaplen);
 
 /* Starts writing every event read by fts_next to a .scap file at path
  * (sinsp autodump; uncompressed). Requires an open capture. */

@@ -14,7 +14,7 @@ var attachCommand = &cli.Command{
 	ArgsUsage: "[flags] -p PID [--print-events [FILTER]]",
 	Flags: append(append(append([]cli.Flag{
 		&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "process to trace (with its threads and descendants)", EnvVars: []string{"FALCO_TRACE_PID"}},
-	}, tracerFlags...), printEventsFlags...), detectionFlags()...),
+	}, tracerFlags...), printEventsFlags...), liveDetectionFlags()...),
 	Action: func(cliContext *cli.Context) error {
 		pid := cliContext.Int("pid")
 		args := cliContext.Args().Slice()

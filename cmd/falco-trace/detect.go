@@ -17,6 +17,7 @@ import (
 
 	"github.com/falco-trace/falco-trace/bridge/sinsp"
 	"github.com/falco-trace/falco-trace/bridge/tracer"
+	"github.com/falco-trace/falco-trace/cmd/falco-trace/internal/container"
 	"github.com/falco-trace/falco-trace/falco/collector"
 	"github.com/falco-trace/falco-trace/falco/compiler"
 	"github.com/falco-trace/falco-trace/falco/config"
@@ -39,6 +40,69 @@ func detectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tail-file", Usage: "write alerts to this file and follow it to stdout as tail -f did (sets file_output)", EnvVars: []string{"FALCO_TRACE_TAIL_FILE"}},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print rule loading warnings and capture statistics at exit", EnvVars: []string{"FALCO_TRACE_VERBOSE"}},
 	}
+}
+
+// liveDetectionFlags are the detection flags of launch and attach.
+func liveDetectionFlags() []cli.Flag {
+	flags := append(detectionFlags(), containerFlags()...)
+	return append(flags, &cli.StringFlag{Name: "capture", Usage: "also record every traced event to this .scap file (readable by replay and sysdig -r)", EnvVars: []string{"FALCO_TRACE_CAPTURE"}})
+}
+
+// containerFlags name the container of the workload where libsinsp cannot
+// tell it from cgroups (ECS Fargate: the task metadata endpoint is used
+// automatically when ECS_CONTAINER_METADATA_URI_V4 is set).
+func containerFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "container-id", Usage: "container id of the workload (container.id); overrides the ECS metadata", EnvVars: []string{"FALCO_TRACE_CONTAINER_ID"}},
+		&cli.StringFlag{Name: "container-name", Usage: "container name of the workload (container.name)", EnvVars: []string{"FALCO_TRACE_CONTAINER_NAME"}},
+		&cli.StringFlag{Name: "container-image", Usage: "image of the workload, e.g. repo/app:1.2 (container.image, .image.repository, .image.tag)", EnvVars: []string{"FALCO_TRACE_CONTAINER_IMAGE"}},
+		&cli.BoolFlag{Name: "no-ecs-metadata", Usage: "do not query the ECS task metadata endpoint", EnvVars: []string{"FALCO_TRACE_NO_ECS_METADATA"}},
+	}
+}
+
+// resolveContainer finds the workload's container identity (flags, then the
+// ECS task metadata endpoint, bounded to one second). A metadata problem is
+// one warning: detection starts with what is known.
+func resolveContainer(cliContext *cli.Context) container.Identity {
+	id, warning := container.Resolve(cliContext.Context, container.Options{
+		ID:           cliContext.String("container-id"),
+		Name:         cliContext.String("container-name"),
+		Image:        cliContext.String("container-image"),
+		SkipMetadata: cliContext.Bool("no-ecs-metadata"),
+	})
+	log := logrus.WithField("component", "container")
+	if warning != nil {
+		log.WithError(warning).Warn("container metadata incomplete; continuing with what is known")
+	}
+	if id.Known() {
+		log.WithFields(logrus.Fields{"id": id.ID, "name": id.Name, "image": id.Image, "source": id.Source}).Info("workload container")
+	}
+	return id
+}
+
+// newInspectorFor creates the consumer, with libsinsp's static container set
+// when the identity is known.
+func newInspectorFor(id container.Identity) (*sinsp.Inspector, error) {
+	if !id.Known() {
+		return sinsp.New()
+	}
+	return sinsp.NewWithContainer(sinsp.Container{
+		ID: id.ID, Name: id.Name, Image: id.Image, ImageID: id.ImageID,
+		ImageRepository: id.ImageRepository, ImageTag: id.ImageTag, ImageDigest: id.ImageDigest,
+	})
+}
+
+// setIdentity adds the ECS task identity to every alert, as output fields
+// and tags.
+func (d *detection) setIdentity(id container.Identity) {
+	if fields := id.OutputFields(); len(fields) > 0 {
+		d.extraFields = make(map[string]json.RawMessage, len(fields))
+		for k, v := range fields {
+			b, _ := json.Marshal(v)
+			d.extraFields[k] = b
+		}
+	}
+	d.extraTags = id.Tags()
 }
 
 // detectionOptions are the parsed detection flags.
@@ -261,8 +325,11 @@ func (d *detection) handleBatch(b sinsp.Batch) error {
 	for _, m := range b.Matches {
 		cr := d.programs[m.Program]
 		fields, err := output.ParseOutputFields(m.FieldsJSON)
-		if err != nil {
-			d.log.WithError(err).WithField("rule", cr.Name).Warn("unreadable output fields")
+		if err != nil || fields == nil {
+			if err != nil {
+				d.log.WithError(err).WithField("rule", cr.Name).Warn("unreadable output fields")
+			}
+			fields = map[string]json.RawMessage{}
 		}
 		for k, v := range d.extraFields {
 			fields[k] = v
@@ -392,6 +459,9 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	identity := resolveContainer(cliContext)
+	det.setIdentity(identity)
+	capturePath := cliContext.String("capture")
 	started := time.Now()
 	var insp *sinsp.Inspector
 	var last sinsp.Stats
@@ -409,7 +479,18 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 		dropErr = det.checkDrops(last)
 		return dropErr
 	}
-	runErr := runWithInspector(cliContext.Context, opts, setup, onBatch)
+	opened := func(i *sinsp.Inspector) error {
+		if capturePath == "" {
+			return nil
+		}
+		return i.StartDump(capturePath)
+	}
+	runErr := runWithConsumer(cliContext.Context, opts, consumerHooks{
+		New:     func() (*sinsp.Inspector, error) { return newInspectorFor(identity) },
+		Setup:   setup,
+		Opened:  opened,
+		OnBatch: onBatch,
+	})
 	det.finish(stdout, stderr, &last, time.Since(started))
 	if dropErr != nil && runErr == nil {
 		return &ExitError{Code: 1, Err: dropErr}

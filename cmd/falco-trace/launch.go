@@ -10,7 +10,7 @@ var launchCommand = &cli.Command{
 	Name:      "launch",
 	Usage:     "Start a command under the tracer and raise Falco alerts while it runs",
 	ArgsUsage: "[flags] [--print-events [FILTER]] -- COMMAND [ARG...]",
-	Flags:     append(append(append([]cli.Flag{}, tracerFlags...), printEventsFlags...), detectionFlags()...),
+	Flags:     append(append(append([]cli.Flag{}, tracerFlags...), printEventsFlags...), liveDetectionFlags()...),
 	Action: func(cliContext *cli.Context) error {
 		filterExpr, command := splitFilterAndCommand(cliContext.Args().Slice())
 		if filterExpr != "" && !cliContext.Bool("print-events") {

@@ -34,6 +34,10 @@ type inspectorSource struct {
 	onBatch func(sinsp.Batch) error
 }
 
+// Abandon closes the inspector: libscap clears m_capturing_pid, so the tracer
+// stops recording instead of waiting for a consumer that is gone.
+func (s *inspectorSource) Abandon() { _ = s.insp.Close() }
+
 func (s *inspectorSource) ReadBatch() (bool, error) {
 	b, err := s.insp.Next(batchSize)
 	if err != nil {
@@ -54,7 +58,26 @@ func (s *inspectorSource) ReadBatch() (bool, error) {
 // the ring is drained. The ring's shm objects are removed at the end.
 func runWithInspector(ctx context.Context, opts tracer.SessionOptions,
 	setup func(*sinsp.Inspector) error, onBatch func(sinsp.Batch) error) error {
-	insp, err := sinsp.New()
+	return runWithConsumer(ctx, opts, consumerHooks{New: sinsp.New, Setup: setup, OnBatch: onBatch})
+}
+
+// consumerHooks customise the consumer of a traced run.
+type consumerHooks struct {
+	// New creates the inspector (e.g. with a static container).
+	New func() (*sinsp.Inspector, error)
+	// Setup runs before the ring is opened (compile and install rules).
+	Setup func(*sinsp.Inspector) error
+	// Opened runs once the consumer captures, before the tracer starts
+	// (e.g. start writing a capture file).
+	Opened func(*sinsp.Inspector) error
+	// OnBatch handles every batch read.
+	OnBatch func(sinsp.Batch) error
+}
+
+// runWithConsumer is runWithInspector with every hook.
+func runWithConsumer(ctx context.Context, opts tracer.SessionOptions, hooks consumerHooks) error {
+	setup, onBatch := hooks.Setup, hooks.OnBatch
+	insp, err := hooks.New()
 	if err != nil {
 		return err
 	}
@@ -72,6 +95,11 @@ func runWithInspector(ctx context.Context, opts tracer.SessionOptions,
 	}()
 	if err := insp.OpenUdig(opts.RingID); err != nil {
 		return err
+	}
+	if hooks.Opened != nil {
+		if err := hooks.Opened(insp); err != nil {
+			return err
+		}
 	}
 	err = runTraced(ctx, opts, &inspectorSource{insp: insp, onBatch: onBatch})
 	st := insp.Stats()
