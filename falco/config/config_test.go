@@ -34,7 +34,7 @@ func TestBuiltInDefault(t *testing.T) {
 		{"priority", cfg.Priority, rules.Debug},
 		{"matching", cfg.RuleMatching, MatchFirst},
 		{"drops actions", cfg.SyscallEventDrops.Actions, []DropAction{DropLog, DropAlert}},
-		{"rate", cfg.Outputs, RateLimit{Rate: 1, MaxBurst: 1000}},
+		{"rate", cfg.Outputs, RateLimit{Rate: 1, MaxBurst: 0}},
 		{"timeout", cfg.OutputTimeout, 2 * time.Second},
 		{"grpc output active", cfg.GRPCOutputActive(), false},
 	}
@@ -242,6 +242,7 @@ func TestBadValues(t *testing.T) {
 		{"max_consecutives zero", "syscall_event_timeouts:\n  max_consecutives: 0\n",
 			`syscall_event_timeouts.max_consecutives: expected a positive integer, got 0 (falco.yaml:2)`},
 		{"max_burst not int", "outputs:\n  max_burst: 1.5\n", `outputs.max_burst: expected an integer, got "1.5" (falco.yaml:2)`},
+		{"max_burst negative", "outputs:\n  max_burst: -1\n", `outputs.max_burst: expected 0 (no limit) or a positive integer, got -1 (falco.yaml:2)`},
 		{"negative rate", "outputs:\n  rate: -1\n", `outputs.rate: expected a non-negative number, got -1 (falco.yaml:2)`},
 		{"output_timeout", "output_timeout: soon\n", `output_timeout: expected an integer, got "soon" (falco.yaml:1)`},
 		{"rules_file mapping", "rules_file: {a: b}\n", `rules_file: expected a string or a list of strings, got a mapping (falco.yaml:1)`},

@@ -158,7 +158,9 @@ var fields = []field{
 		return nil
 	}},
 	{"outputs.rate", nonNegativeFloat(func(c *Config) *float64 { return &c.Outputs.Rate })},
-	{"outputs.max_burst", positiveInt(func(c *Config) *int { return &c.Outputs.MaxBurst })},
+	// 0 turns the rate limiter off (falco-trace's built-in default: no
+	// alert is ever dropped); Falco itself requires a positive burst.
+	{"outputs.max_burst", nonNegativeInt(func(c *Config) *int { return &c.Outputs.MaxBurst })},
 	{"syscall_event_drops.threshold", func(d *decoder, c *Config, n *yaml.Node, key string) error {
 		f, err := d.float(n, key)
 		if err != nil {
@@ -436,6 +438,20 @@ func stringField(target func(*Config) *string) func(*decoder, *Config, *yaml.Nod
 			*target(c) = s
 		}
 		return err
+	}
+}
+
+func nonNegativeInt(target func(*Config) *int) func(*decoder, *Config, *yaml.Node, string) error {
+	return func(d *decoder, c *Config, n *yaml.Node, key string) error {
+		v, err := d.integer(n, key)
+		if err != nil {
+			return err
+		}
+		if v < 0 {
+			return d.errorf(n, key, "expected 0 (no limit) or a positive integer, got %d", v)
+		}
+		*target(c) = int(v)
+		return nil
 	}
 }
 
