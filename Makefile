@@ -3,13 +3,18 @@
 
 SCAP_VERSION  := 0.1.1dev+git20220316.e5c53d64
 DEB_PACKAGES  := libfalcosecurity0-dev falcosecurity-scap-dkms libtbb-dev libjsoncpp-dev \
-                 libcurl4-openssl-dev g++ sysdig
+                 libcurl4-openssl-dev g++ sysdig \
+                 nginx-light wrk postgresql logrotate git curl python3 openssh-client sudo kmod \
+                 passwd strace iproute2
+# The first line builds falco-trace; sysdig and the rest are what the tests
+# and benchmarks run under the tracer (independent consumer, scenarios,
+# false-positive workloads).
 GO            ?= go
 BIN           := bin/falco-trace
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS       := -X main.Version=$(VERSION)
 
-.PHONY: all deps check-deps build test test-short test-asan lint demo bench clean
+.PHONY: all deps check-deps build test test-short test-asan fuzz-short lint demo bench clean
 
 all: build
 
@@ -45,7 +50,16 @@ build: check-deps
 # The README's test command. Everything it needs is installed by deps.
 test: deps
 	$(GO) vet ./...
+	@bash scripts/check-cgo-surface.sh
+	$(MAKE) --no-print-directory fuzz-short
 	GODEBUG=cgocheck=1 $(GO) test -count=1 -timeout 25m ./...
+
+# A short run of every fuzz target (the rules reader and the condition
+# parser); longer runs: make fuzz-short FUZZTIME=10m.
+FUZZTIME ?= 15s
+fuzz-short:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./falco/condition/
+	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./falco/reader/
 
 test-short: check-deps
 	$(GO) test -count=1 -short ./...

@@ -225,6 +225,7 @@ func newDetection(opts detectionOptions, stdout, stderr io.Writer) (*detection, 
 // expanded, and the built-in marker becomes the rules embedded in the binary.
 func (d *detection) ruleSources() ([]compiler.Source, error) {
 	var sources []compiler.Source
+	var skipped []string
 	builtIn := false
 	for _, entry := range d.cfg.RulesFiles {
 		if entry == config.EmbeddedRules {
@@ -236,6 +237,7 @@ func (d *detection) ruleSources() ([]compiler.Source, error) {
 			// Falco skips rules_file entries of the configuration that do not
 			// exist (its shipped falco.yaml lists optional files).
 			d.log.WithField("file", entry).Debug("rules_file entry does not exist; skipped")
+			skipped = append(skipped, entry)
 			continue
 		}
 		files, err := compiler.ExpandPaths([]string{entry})
@@ -245,6 +247,9 @@ func (d *detection) ruleSources() ([]compiler.Source, error) {
 		for _, f := range files {
 			sources = append(sources, compiler.Source{Name: f})
 		}
+	}
+	if len(sources) == 0 && len(skipped) > 0 {
+		return nil, fmt.Errorf("no rules loaded: the rules_file entries of %s do not exist (%s); pass -r FILE", d.opts.ConfigPath, strings.Join(skipped, ", "))
 	}
 	if len(sources) == 0 {
 		return nil, errors.New("no rules loaded: rules_file lists no existing file; pass -r FILE")
@@ -380,10 +385,15 @@ func (d *detection) finish(stdout, stderr io.Writer, st *sinsp.Stats, elapsed ti
 		if err := d.outputs.Close(ctx); err != nil {
 			d.log.WithError(err).Error("flushing outputs")
 		}
-		for _, o := range d.outputs.Stats().Outputs {
+		outStats := d.outputs.Stats()
+		for _, o := range outStats.Outputs {
 			if o.Undelivered() > 0 {
 				d.log.WithFields(logrus.Fields{"output": o.Name, "failed": o.Failed, "queue_full": o.QueueFull, "lost": o.Lost}).Warn("alerts not delivered")
 			}
+		}
+		if outStats.RateLimited > 0 {
+			// Falco only logs each one at debug level: say once that the summary counts more than the outputs got.
+			d.log.WithFields(logrus.Fields{"rate_limited": outStats.RateLimited, "outputs.rate": d.cfg.Outputs.Rate, "outputs.max_burst": d.cfg.Outputs.MaxBurst}).Warn("alerts dropped by the outputs rate limiter; raise outputs.max_burst to keep them")
 		}
 	}
 	if d.counters != nil {

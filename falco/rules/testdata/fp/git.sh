@@ -24,4 +24,4 @@ git status --short >/dev/null
 cd ..
 git clone -q --no-local "file://$FT_SCENARIO_WORK/repo" clone
 git -C clone log --oneline >/dev/null
-git gc -q
+git -C clone gc -q

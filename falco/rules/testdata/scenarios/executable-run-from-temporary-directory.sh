@@ -3,6 +3,6 @@
 # expect: Executable run from temporary directory
 set -eu
 dir=$(mktemp -d /tmp/ft-scenario.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+trap 'rm -f "$dir/payload"; rmdir "$dir"' EXIT
 cp /bin/true "$dir/payload"
 "$dir/payload"

@@ -8,5 +8,5 @@ cd "$FT_SCENARIO_WORK"
 "$FT_SCENARIO_BIN/tcp_listen" port &
 i=0
 while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-bash -c 'exec 3<>/dev/tcp/127.0.0.1/$(cat port); echo hello >&3'
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/$(cat port)'
 wait

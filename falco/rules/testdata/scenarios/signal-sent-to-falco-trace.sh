@@ -1,6 +1,8 @@
 #!/bin/sh
-# The workload probes its parent, the falco-trace tracer, with kill -0 (signal
-# 0 only checks that the process exists).
+# The workload probes its parent (the falco-trace tracer process) and its
+# grandparent (the falco-trace supervisor) with kill -0: signal 0 only checks
+# that a process exists.
 # expect: Signal sent to falco-trace
 set -eu
-kill -0 "$PPID"
+read -r _ _ _ grandparent _ <"/proc/$PPID/stat"
+kill -0 "$PPID" "$grandparent"

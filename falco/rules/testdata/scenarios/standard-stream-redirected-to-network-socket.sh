@@ -8,7 +8,9 @@ cd "$FT_SCENARIO_WORK"
 "$FT_SCENARIO_BIN/tcp_listen" port &
 i=0
 while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-python3 -c '
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3)
+"$py" -c '
 import os, socket
 s = socket.create_connection(("127.0.0.1", int(open("port").read())))
 os.dup2(s.fileno(), 1)

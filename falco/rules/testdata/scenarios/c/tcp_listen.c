@@ -1,7 +1,8 @@
 /*
- * tcp_listen PORTFILE: listens on 127.0.0.1 on a kernel-chosen port, writes
- * the port number to PORTFILE, accepts one connection, then exits. Exits
- * after 20 s if nobody connects so that a failed scenario cannot hang.
+ * tcp_listen PORTFILE [IP]: listens on IP (default 127.0.0.1) on a
+ * kernel-chosen port, writes the port number to PORTFILE, accepts one
+ * connection, reads until the peer closes, then exits. Exits after 20 s if
+ * nobody connects so that a failed scenario cannot hang.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,14 +13,18 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: tcp_listen PORTFILE\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: tcp_listen PORTFILE [IP]\n");
 		return 2;
 	}
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof addr);
 	addr.sin_family = AF_INET;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc == 3 && inet_pton(AF_INET, argv[2], &addr.sin_addr) != 1) {
+		fprintf(stderr, "bad IPv4 address %s\n", argv[2]);
+		return 2;
+	}
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, 1) != 0) {
 		perror("listen");
