@@ -464,6 +464,7 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 		return err
 	}
 	dopts.SelfPIDs = []int{os.Getpid()}
+	removeStaleRings("/dev/shm")
 	stdout, stderr := cliContext.App.Writer, cliContext.App.ErrWriter
 	det, err := newDetection(dopts, stdout, stderr)
 	if err != nil {
