@@ -48,9 +48,7 @@ build: check-deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/falco-trace
 
 # The README's test command. Everything it needs is installed by deps.
-test: deps
-	$(GO) vet ./...
-	@bash scripts/check-cgo-surface.sh
+test: deps lint
 	$(MAKE) --no-print-directory fuzz-short
 	GODEBUG=cgocheck=1 $(GO) test -count=1 -timeout 25m ./...
 

@@ -18,6 +18,14 @@ type EventSource interface {
 	ReadBatch() (idle bool, err error)
 }
 
+// Abandoner is implemented by event sources that can stop capturing. Run calls
+// Abandon when ReadBatch failed, so that the tracer (which waits for a
+// capturing consumer when the ring is full) stops recording instead of
+// blocking the workload.
+type Abandoner interface {
+	Abandon()
+}
+
 // SessionOptions add supervision choices to Options.
 type SessionOptions struct {
 	Options
@@ -51,17 +59,23 @@ func Run(ctx context.Context, opts SessionOptions, src EventSource) (Result, err
 
 	var srcErr error
 	tracerDone := false
+	ctxDone := ctx.Done()
+	// On cancellation (once): detach (attach) or ask the workload to stop.
+	cancel := func() {
+		if opts.Mode == Attach {
+			_ = t.Detach()
+		} else {
+			_ = t.Signal(unix.SIGTERM)
+		}
+	}
 	for {
 		select {
 		case sig := <-sigs:
 			handleSignal(t, sig, opts, ttyGroup)
 			continue
-		case <-ctx.Done():
-			if opts.Mode == Attach {
-				_ = t.Detach()
-			} else {
-				_ = t.Signal(unix.SIGTERM)
-			}
+		case <-ctxDone:
+			ctxDone = nil
+			cancel()
 		default:
 		}
 		if !tracerDone {
@@ -79,14 +93,20 @@ func Run(ctx context.Context, opts SessionOptions, src EventSource) (Result, err
 			case sig := <-sigs:
 				handleSignal(t, sig, opts, ttyGroup)
 			case <-t.Done():
-			case <-ctx.Done():
+			case <-ctxDone:
+				ctxDone = nil
+				cancel()
 			}
 			continue
 		}
 		idle, err := src.ReadBatch()
 		if err != nil {
-			// The consumer failing must not kill the workload: keep supervising.
+			// The consumer failing must not kill or block the workload: stop
+			// capturing and keep supervising.
 			srcErr = err
+			if a, ok := src.(Abandoner); ok {
+				a.Abandon()
+			}
 			continue
 		}
 		if idle && tracerDone {

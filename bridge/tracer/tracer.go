@@ -16,8 +16,8 @@ import (
 	"sync"
 	"syscall"
 
-	ctracer "github.com/falco-trace/falco-trace/cgo/tracer"
 	"github.com/falco-trace/falco-trace/bridge/tracer/seccomp"
+	ctracer "github.com/falco-trace/falco-trace/cgo/tracer"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,7 +50,9 @@ type Options struct {
 	// DropOnFull makes the tracer drop events (counted in n_drops_buffer)
 	// instead of waiting for the consumer when the ring is full.
 	DropOnFull bool
-	// PinCPU pins the tracer to the CPU the first tracee runs on.
+	// PinCPU pins the tracer and the first tracee (inherited by its children)
+	// to the CPU the tracee runs on: stops are cheaper on one CPU, but the
+	// workload sees a one-CPU affinity mask.
 	PinCPU bool
 	// Verbose asks the tracer for debug log records.
 	Verbose bool

@@ -196,11 +196,17 @@ func (c *collector) dump(t *testing.T) {
 // returns the consumer, the result and the workload's stdout.
 func launch(t *testing.T, argv []string, filter string) (*collector, tracer.Result, string, error) {
 	t.Helper()
-	c := newCollector(t, filter)
 	prog, err := tracer.DefaultFilter()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return launchWith(t, argv, filter, prog)
+}
+
+// launchWith is launch with an explicit seccomp program (nil: PTRACE_SYSCALL mode).
+func launchWith(t *testing.T, argv []string, filter string, prog []unix.SockFilter) (*collector, tracer.Result, string, error) {
+	t.Helper()
+	c := newCollector(t, filter)
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
 	if err != nil {
 		t.Fatal(err)
@@ -248,10 +254,21 @@ func TestLaunchEvents(t *testing.T) {
 	_ = catReal
 
 	tests := []struct {
-		name  string
-		argv  []string
-		wants []want
+		name     string
+		argv     []string
+		noFilter bool // PTRACE_SYSCALL mode (no seccomp program), as launch --no-seccomp
+		wants    []want
 	}{
+		{
+			name:     "sh -c pipeline without seccomp filter",
+			argv:     []string{"sh", "-c", "cat " + file + " | " + wc + " -c"},
+			noFilter: true,
+			wants: []want{
+				{Type: "execve", Dir: "<", Name: "cat", PName: "sh", Res: "SUCCESS", Cmdline: "cat " + file},
+				{Type: "openat", Dir: "<", Name: "cat", PName: "sh", FD: file},
+				{Type: "procexit", Name: "cat", PName: "sh"},
+			},
+		},
 		{
 			name: "sh -c pipeline",
 			argv: []string{"sh", "-c", "cat " + file + " | " + wc + " -c"},
@@ -321,6 +338,7 @@ func TestLaunchEvents(t *testing.T) {
 			argv: []string{fixture(t, "files"), filesDir},
 			wants: []want{
 				{Type: "openat", Dir: "<", FD: filesDir + "/f_open", ArgsHas: "O_CREAT"},
+				{Type: "open", Dir: "<", FD: filesDir + "/f_sysopen", ArgsHas: "O_CREAT"},
 				{Type: "openat", Dir: "<", FD: filesDir + "/f_openat"},
 				{Type: "openat2", Dir: "<", FD: filesDir + "/f_openat2"},
 				{Type: "creat", Dir: "<", FD: filesDir + "/f_creat"},
@@ -352,7 +370,14 @@ func TestLaunchEvents(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, res, _, err := launch(t, tc.argv, "")
+			var prog []unix.SockFilter
+			if !tc.noFilter {
+				var err error
+				if prog, err = tracer.DefaultFilter(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, res, _, err := launchWith(t, tc.argv, "", prog)
 			if err != nil {
 				t.Fatalf("%s: run: %v", tc.name, err)
 			}
@@ -395,6 +420,28 @@ func checkClean(t *testing.T, name string, c *collector, res tracer.Result) {
 			t.Errorf("%s: event without a process name: %v", name, e)
 			break
 		}
+	}
+}
+
+// TestOrphansReaped: a background child whose parent exits is re-parented to
+// the tracer (child subreaper), which reaps it and reports its procexit.
+func TestOrphansReaped(t *testing.T) {
+	mustHavePtrace(t)
+	pidFile := filepath.Join(t.TempDir(), "orphan.pid")
+	// prints the tracer's pid ($PPID of the workload), then the orphan's parent pid
+	script := "echo $PPID; (sleep 0.3 & echo $! > " + pidFile + "); sleep 0.1; " +
+		"awk '/^PPid:/ {print $2}' /proc/$(cat " + pidFile + ")/status; sleep 0.5"
+	c, res, out, err := launch(t, []string{"sh", "-c", script}, "evt.type=procexit and proc.name=sleep")
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("run: exit %d err %v", res.ExitCode, err)
+	}
+	lines := strings.Fields(out)
+	if len(lines) != 2 || lines[0] != lines[1] {
+		t.Errorf("tracer pid and orphan's parent: %q, want the same pid twice (child subreaper)", lines)
+	}
+	if n := len(c.snapshot()); n != 3 {
+		t.Errorf("%d procexit events of sleep, want 3 (the orphan and two foreground ones)", n)
+		c.dump(t)
 	}
 }
 
@@ -923,6 +970,9 @@ func TestAttachStopped(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	if st, _ := procState(pid); st != 'T' && st != 't' {
 		t.Errorf("stopped target has state %q after attach, want it still stopped", st)
+	}
+	if n := len(s.c.snapshot()); n != 0 {
+		t.Errorf("stopped target produced %d events before SIGCONT, want 0", n)
 	}
 	_ = unix.Kill(pid, unix.SIGCONT)
 	if _, ok := s.waitFor(t, want{Type: "openat", Name: "cat", FD: file}, 10*time.Second); !ok {

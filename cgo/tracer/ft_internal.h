@@ -29,6 +29,8 @@ struct ft_glue_current {
 	pid_t tid;          /* thread whose memory and /proc entry are read */
 	pid_t tgid;         /* its thread group, for pidfd_open */
 	uint32_t clone_flags; /* clone family exits: flags param */
+	pid_t reuse_from;     /* next process record may reuse the shared /proc fields read for this
+	                       * tid (a child just cloned from the current thread); 0 = read all */
 };
 extern struct ft_glue_current ft_cur;
 /* Writes a procexit record for tid with the wait(2) status. */

@@ -191,11 +191,13 @@ static const char *const cgroup_subsystems[] = {"cpuset", "cpu",     "cpuacct", 
 						"devices", "freezer", "net_cls", "perf_event", "net_prio",
 						"hugetlb", "pids",    "rdma",    "misc"};
 
-static void read_proc_info(pid_t tid, struct proc_info *pi)
+static void read_cgroups(pid_t tid, struct proc_info *pi, char *buf, size_t bufsize);
+
+/* Fields a thread shares with the thread it was just cloned from: command line, cwd,
+ * comm, cgroups, fd limit. */
+static void read_shared_info(pid_t tid, struct proc_info *pi)
 {
 	char path[64], buf[8192];
-	memset(pi, 0, sizeof *pi);
-	pi->ppid = pi->tgid = pi->vtid = pi->vpid = -1;
 
 	snprintf(path, sizeof path, "/proc/%d/cmdline", tid);
 	int n = read_file(path, pi->cmdline, FT_PAGE);
@@ -217,6 +219,24 @@ static void read_proc_info(pid_t tid, struct proc_info *pi)
 	if (n > 0 && pi->comm[n - 1] == '\n')
 		n--;
 	pi->comm[n < 0 ? 0 : n] = 0;
+
+	read_cgroups(tid, pi, buf, sizeof buf);
+
+	struct rlimit rl;
+	pi->fdlimit = 0;
+	if (prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0)
+		pi->fdlimit = rl.rlim_cur;
+}
+
+/* Fields of the thread itself: ids, credentials, memory, process group, tty, faults. */
+static void read_own_info(pid_t tid, struct proc_info *pi)
+{
+	char path[64], buf[8192];
+	int n;
+	pi->ppid = pi->tgid = pi->vtid = pi->vpid = -1;
+	pi->euid = pi->egid = pi->vm_size = pi->vm_rss = pi->vm_swap = 0;
+	pi->pgid = pi->tty = 0;
+	pi->minflt = pi->majflt = 0;
 
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
 	n = read_file(path, buf, sizeof buf - 1);
@@ -268,8 +288,14 @@ static void read_proc_info(pid_t tid, struct proc_info *pi)
 		}
 	}
 
+}
+
+static void read_cgroups(pid_t tid, struct proc_info *pi, char *buf, size_t bufsize)
+{
+	char path[64];
+	pi->cgroups_len = 0;
 	snprintf(path, sizeof path, "/proc/%d/cgroup", tid);
-	n = read_file(path, buf, sizeof buf - 1);
+	int n = read_file(path, buf, bufsize - 1);
 	if (n > 0) {
 		buf[n] = 0;
 		int out = 0;
@@ -299,10 +325,6 @@ static void read_proc_info(pid_t tid, struct proc_info *pi)
 		}
 		pi->cgroups_len = out;
 	}
-
-	struct rlimit rl;
-	if (prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0)
-		pi->fdlimit = rl.rlim_cur;
 }
 
 static bool exe_writable(pid_t tid, const struct proc_info *pi)
@@ -339,8 +361,16 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 	int64_t retval = (int64_t)args->regs[FT_CTX_RET];
 	pid_t tid = (pid_t)args->regs[FT_CTX_TID];
 	bool exec = is_exec_type(args->event_type);
+	/* static: the parent's clone-family exit reuses the shared fields read for the child
+	 * record just before (ft_cur.reuse_from), saving five /proc reads per new task. */
 	static struct proc_info pi;
-	read_proc_info(tid, &pi);
+	static pid_t pi_shared_tid; /* whose shared fields pi holds */
+	if (exec || ft_cur.reuse_from == 0 || ft_cur.reuse_from != pi_shared_tid) {
+		read_shared_info(tid, &pi);
+		pi_shared_tid = tid;
+	}
+	read_own_info(tid, &pi);
+	ft_cur.reuse_from = 0;
 
 	/* exe and args: argv[0] and the rest, from the process's argument area, or for a failed
 	 * exec from the argv the caller passed (execve: arg1, execveat: arg2). */

@@ -98,6 +98,7 @@ struct thr {
 	int rec_nr;       /* number whose table entry selects the events */
 	uint16_t exit_type;
 	uint32_t clone_flags;
+	pid_t child_recorded; /* tid of the child whose clone record was written at the fork event */
 	uint64_t args[6];
 	int *closing;     /* close_range: fds open at entry, closed at a successful exit */
 	int nclosing;
@@ -107,6 +108,7 @@ struct thr {
 #define THR_BUCKETS 4096
 static struct thr *g_thr[THR_BUCKETS];
 static int g_nthreads;
+static int g_parked;
 
 static struct thr *thr_find(pid_t tid)
 {
@@ -198,6 +200,7 @@ static void set_current(struct thr *t)
 	ft_cur.tid = t->tid;
 	ft_cur.tgid = t->tgid;
 	ft_cur.clone_flags = t->clone_flags;
+	ft_cur.reuse_from = 0;
 }
 
 /* clone flags as the clone family's exit reports them. */
@@ -323,6 +326,10 @@ static void on_exit_stop(struct thr *t, int64_t ret)
 	if (!t->record)
 		return;
 	set_current(t);
+	/* The child's record, written at the fork event while this thread stayed stopped in
+	 * the syscall, read the same command line, cwd, comm, cgroups and limits. */
+	ft_cur.reuse_from = (is_clone_family(t->nr) && ret > 0 && (pid_t)ret == t->child_recorded) ? t->child_recorded : 0;
+	t->child_recorded = 0;
 	uint64_t ctx[FT_CTX_LEN];
 	fill_ctx(ctx, t, ret);
 	ft_ring_record(t->exit_type, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
@@ -364,10 +371,13 @@ static void handle_new_child(struct thr *parent, pid_t child_tid)
 	if (!c)
 		c = thr_add(child_tid, thread ? parent->tgid : child_tid);
 	c->tgid = thread ? parent->tgid : child_tid;
-	if (parent->record)
+	if (parent->record) {
 		emit_child_clone(parent, c);
+		parent->child_recorded = child_tid;
+	}
 	if (was_parked) {
 		c->parked = false;
+		g_parked--;
 		resume(c, 0);
 	} else {
 		c->expected = true;
@@ -380,11 +390,17 @@ static void handle_stop(pid_t pid, int status)
 	int sig = WSTOPSIG(status);
 	int event = (unsigned)status >> 16;
 
+	if (!t && event == PTRACE_EVENT_EXEC) {
+		/* Non-leader exec after the old leader's entry was already dropped: the execing
+		 * thread reappears under the leader's tid; handled below. */
+		t = thr_add(pid, pid);
+	}
 	if (!t) {
 		/* A new child whose parent's fork event has not arrived yet: park it so none of its
 		 * events precede its clone record. */
 		t = thr_add(pid, pid);
 		t->parked = true;
+		g_parked++;
 		return;
 	}
 	/* The first stop of a seized or auto-attached thread is a PTRACE_EVENT_STOP, handled
@@ -441,6 +457,8 @@ static void handle_stop(pid_t pid, int status)
 				memcpy(t->args, old->args, sizeof t->args);
 				if (!old->exit_seen)
 					ft_emit_procexit((pid_t)former, 0);
+				if (old->parked)
+					g_parked--;
 				thr_del((pid_t)former);
 			}
 			t->exit_seen = false;
@@ -486,15 +504,57 @@ static int exit_code_of(int status)
 	return 1;
 }
 
+/* A parked child waits for its parent's fork event; if the parent died before reporting
+ * it (SIGKILL between fork and event), that event never comes: resume such children
+ * without a clone record (libsinsp then reads /proc) instead of holding them forever. */
+static void release_orphaned_parked(void)
+{
+	for (int b = 0; b < THR_BUCKETS && g_parked > 0; b++) {
+		for (struct thr *t = g_thr[b]; t; t = t->next) {
+			if (!t->parked)
+				continue;
+			char path[64], buf[2048];
+			snprintf(path, sizeof path, "/proc/%d/status", t->tid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			pid_t tgid = t->tid, ppid = 0;
+			if (n > 0) {
+				buf[n] = 0;
+				char *p = strstr(buf, "\nTgid:");
+				if (p)
+					tgid = (pid_t)atoi(p + 6);
+				p = strstr(buf, "\nPPid:");
+				if (p)
+					ppid = (pid_t)atoi(p + 6);
+			}
+			/* a thread's creator is in its own thread group; a process's is its parent */
+			pid_t creator = tgid != t->tid ? tgid : ppid;
+			if (creator > 0 && thr_find(creator) && creator != getpid())
+				continue;
+			t->parked = false;
+			t->tgid = tgid;
+			g_parked--;
+			resume(t, 0);
+		}
+	}
+}
+
 static void handle_gone(pid_t pid, int status)
 {
 	struct thr *t = thr_find(pid);
 	if (t && !t->exit_seen)
 		ft_emit_procexit(pid, status);
-	if (t)
+	if (t) {
+		if (t->parked)
+			g_parked--;
 		thr_del(pid);
+	}
 	if (pid == g_root)
 		g_root_status = status;
+	if (g_parked > 0)
+		release_orphaned_parked();
 }
 
 /* ---------------- setup ---------------- */
@@ -744,20 +804,43 @@ static void on_detach_signal(int sig)
 }
 
 /* Interrupts every tracee and detaches it at its next stop; signals pending in a
- * signal-delivery-stop are passed on so nothing is lost. */
+ * signal-delivery-stop are passed on so nothing is lost. Parked threads are already in a
+ * stop and are detached at once. Bounded: threads that never report a stop (gone meanwhile)
+ * are given up after a deadline; when the tracer exits the kernel detaches whatever is left. */
 static void detach_all(void)
 {
-	for (int b = 0; b < THR_BUCKETS; b++)
-		for (struct thr *t = g_thr[b]; t; t = t->next)
-			if (!t->parked)
-				pt(PTRACE_INTERRUPT, t->tid, 0, 0);
+	for (int b = 0; b < THR_BUCKETS; b++) {
+		struct thr *t = g_thr[b];
+		while (t) {
+			struct thr *next = t->next;
+			if (t->parked) {
+				pt(PTRACE_DETACH, t->tid, 0, 0);
+				thr_del(t->tid);
+			} else if (pt(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH) {
+				thr_del(t->tid); /* exited, its status is no longer ours to wait for */
+			}
+			t = next;
+		}
+	}
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (g_nthreads > 0) {
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL);
+		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (pid == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec >= 3) {
+				ft_log(1, "detach: %d threads did not stop within 3 s; left to the kernel", g_nthreads);
+				break;
+			}
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+			continue;
 		}
 		if (!WIFSTOPPED(status)) {
 			thr_del(pid);

@@ -34,7 +34,7 @@ enum ft_mode {
 
 enum ft_opt_flags {
 	FT_OPT_DROP_ON_FULL = 1u << 0, /* never wait for the consumer; count drops instead */
-	FT_OPT_PIN_CPU = 1u << 1,      /* pin the tracer to the CPU of the first tracee */
+	FT_OPT_PIN_CPU = 1u << 1,      /* launch: pin the tracer and the workload to the workload's CPU */
 	FT_OPT_VERBOSE = 1u << 2,      /* send FT_ST_LOG debug records */
 };
 

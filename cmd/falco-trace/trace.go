@@ -36,7 +36,7 @@ var traceCommand = &cli.Command{
 var tracerFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "drop-on-full", Usage: "drop events (counted) instead of slowing the workload when the consumer falls behind", EnvVars: []string{"FALCO_TRACE_DROP_ON_FULL"}},
 	&cli.BoolFlag{Name: "no-seccomp", Usage: "launch without a seccomp filter: every system call stops (slow; debugging)", EnvVars: []string{"FALCO_TRACE_NO_SECCOMP"}},
-	&cli.BoolFlag{Name: "pin-cpu", Usage: "pin the tracer to the CPU of the traced process", EnvVars: []string{"FALCO_TRACE_PIN_CPU"}},
+	&cli.BoolFlag{Name: "pin-cpu", Usage: "pin the tracer and the workload to one CPU (faster stops; the workload then sees a one-CPU affinity mask)", EnvVars: []string{"FALCO_TRACE_PIN_CPU"}},
 	&cli.BoolFlag{Name: "detach", Usage: "attach: on SIGINT/SIGTERM detach and leave the process running", EnvVars: []string{"FALCO_TRACE_DETACH"}},
 }
 
@@ -105,9 +105,14 @@ func runTraced(ctx context.Context, opts tracer.SessionOptions, src tracer.Event
 		ctx = context.Background()
 	}
 	res, err := tracer.Run(ctx, opts, src)
-	logrus.WithField("component", "tracer").WithFields(logrus.Fields{
-		"events": res.Events, "drops": res.Drops, "filler_errors": res.FillerErrors,
-	}).Debug("tracer finished")
+	log := logrus.WithField("component", "tracer").WithFields(logrus.Fields{
+		"events": res.Events, "drops": res.Drops, "filler_errors": res.FillerErrors, "bad_memory": res.BadMemory,
+	})
+	if res.Drops > 0 || res.FillerErrors > 0 {
+		log.Warn("events were lost: dropped on a full ring (--drop-on-full) or not built by a filler")
+	} else {
+		log.Debug("tracer finished")
+	}
 	if err != nil {
 		var execErr *tracer.ExecError
 		if errors.As(err, &execErr) {

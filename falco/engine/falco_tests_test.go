@@ -9,8 +9,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/falco-trace/falco-trace/falco/sharedrules"
 	"github.com/falco-trace/falco-trace/falco/rules"
+	"github.com/falco-trace/falco-trace/falco/sharedrules"
 )
 
 // taggedRules is upstream's rules/tagged_rules.yaml (falco test data, not

@@ -75,6 +75,20 @@ type channelWorker struct {
 	errsSince  uint64
 }
 
+// ContextCloser is implemented by outputs whose Close may take time to
+// deliver what they hold (the gRPC server's subscribers); the dispatcher's
+// Close passes its own deadline.
+type ContextCloser interface {
+	CloseContext(ctx context.Context) error
+}
+
+// Dropper is implemented by outputs whose Write only queues the alert
+// (gRPC): Dropped counts alerts Write accepted that were never delivered.
+// Stats moves them from Delivered to Lost.
+type Dropper interface {
+	Dropped() uint64
+}
+
 // Stats counts what happened to alerts.
 type Stats struct {
 	// Received counts Send and SendInternal calls.
@@ -97,7 +111,8 @@ type OutputStats struct {
 	// Filtered counts alerts below the output's minimum priority.
 	Filtered uint64
 	// Lost counts alerts dropped from the queue after Close's deadline
-	// expired (while the output was stuck).
+	// expired (while the output was stuck), and alerts an output accepted
+	// but then could not deliver (Dropper).
 	Lost   uint64
 	Queued int64
 }
@@ -284,7 +299,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	}
 	for _, w := range d.channels {
 		// Closing also aborts a Write stuck in a dead endpoint.
-		if err := w.Output.Close(); err != nil {
+		if err := closeOutput(ctx, w.Output); err != nil {
 			errs = append(errs, fmt.Errorf("closing %s output: %w", w.Output.Name(), err))
 		}
 	}
@@ -303,17 +318,31 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+func closeOutput(ctx context.Context, o Output) error {
+	if cc, ok := o.(ContextCloser); ok {
+		return cc.CloseContext(ctx)
+	}
+	return o.Close()
+}
+
 // Stats returns a snapshot of the counters, outputs in channel order.
 func (d *Dispatcher) Stats() Stats {
 	s := Stats{Received: d.received.Load(), RateLimited: d.limited.Load()}
 	for _, w := range d.channels {
+		delivered, lost := w.delivered.Load(), w.lost.Load()
+		if dr, ok := w.Output.(Dropper); ok {
+			// Counted as delivered when the output accepted them.
+			dropped := min(dr.Dropped(), delivered)
+			delivered -= dropped
+			lost += dropped
+		}
 		s.Outputs = append(s.Outputs, OutputStats{
 			Name:      w.Output.Name(),
-			Delivered: w.delivered.Load(),
+			Delivered: delivered,
 			Failed:    w.failed.Load(),
 			QueueFull: w.queueFull.Load(),
 			Filtered:  w.filtered.Load(),
-			Lost:      w.lost.Load(),
+			Lost:      lost,
 			Queued:    w.pending.Load(),
 		})
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/falco-trace/falco-trace/falco/sharedrules"
 	"github.com/falco-trace/falco-trace/falco/rules"
+	"github.com/falco-trace/falco-trace/falco/sharedrules"
 )
 
 // catWriteAlerts are the alerts Falco 0.31.1 raised for rule open_from_cat

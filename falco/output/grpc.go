@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/falcosecurity/client-go/pkg/api/outputs"
@@ -54,14 +55,34 @@ type GRPCServer struct {
 	listener net.Listener
 	socket   string // unix socket path to remove at Close
 
-	queue    chan *outputs.Response
+	queue chan *outputs.Response
+	// stopping is closed by Close: Write refuses alerts and `sub`
+	// handlers send what is still queued, then end.
 	stopping chan struct{}
+	// drainEnd is closed at Close's deadline: handlers stop sending.
+	drainEnd chan struct{}
+	// subs counts running `sub` handlers, so Close can wait for them to
+	// give back the alert they hold before counting what is left.
+	subMu      sync.Mutex
+	subsClosed bool
+	subs       sync.WaitGroup
+	// dropped counts alerts Write accepted that no client received.
+	dropped  atomic.Uint64
 	once     sync.Once
+	closeErr error
 	serveErr chan error
 }
 
 // ErrGRPCQueueFull is returned by Write when no client drains the queue.
 var ErrGRPCQueueFull = errors.New("grpc output: queue full, no client is reading")
+
+// ErrGRPCUndelivered is wrapped by Close's error when alerts were still
+// queued for gRPC clients at its deadline.
+var ErrGRPCUndelivered = errors.New("grpc output: alerts not delivered")
+
+// DefaultGRPCCloseTimeout bounds Close (without a context): the time
+// connected subscribers get to receive the alerts still queued.
+const DefaultGRPCCloseTimeout = 5 * time.Second
 
 // NewGRPCServer listens on the bind address and starts serving.
 func NewGRPCServer(opts GRPCOptions) (*GRPCServer, error) {
@@ -96,6 +117,7 @@ func NewGRPCServer(opts GRPCOptions) (*GRPCServer, error) {
 		socket:   socket,
 		queue:    make(chan *outputs.Response, size),
 		stopping: make(chan struct{}),
+		drainEnd: make(chan struct{}),
 		serveErr: make(chan error, 1),
 	}
 	outputs.RegisterServiceServer(s.server, s)
@@ -127,30 +149,78 @@ func (s *GRPCServer) Write(a *Alert, rendered []byte) error {
 
 func (s *GRPCServer) Reopen() error { return nil }
 
-// Close ends `sub` streams and stops the server.
+// Close is CloseContext with DefaultGRPCCloseTimeout.
 func (s *GRPCServer) Close() error {
-	s.once.Do(func() {
-		close(s.stopping)
-		done := make(chan struct{})
-		go func() { s.server.GracefulStop(); close(done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultGRPCCloseTimeout)
+	defer cancel()
+	return s.CloseContext(ctx)
+}
+
+// CloseContext stops accepting alerts, lets connected `sub` clients
+// receive what is still queued until ctx ends, then stops the server.
+// Alerts left in the queue are counted by Dropped and reported in the
+// error (ErrGRPCUndelivered): Write only queued them, so the dispatcher
+// took them as delivered.
+func (s *GRPCServer) CloseContext(ctx context.Context) error {
+	s.once.Do(func() { s.closeErr = s.shutdown(ctx) })
+	return s.closeErr
+}
+
+func (s *GRPCServer) shutdown(ctx context.Context) error {
+	close(s.stopping)
+	stopped := make(chan struct{})
+	// GracefulStop waits for the handlers, which drain the queue first.
+	go func() { s.server.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		close(s.drainEnd)
+		// Stop aborts a Send blocked on a client that stopped reading.
+		s.server.Stop()
+		<-stopped
+	}
+	// A handler may still be returning (Stop does not wait for them)
+	// with an alert to put back: wait, briefly, before counting.
+	s.subMu.Lock()
+	s.subsClosed = true
+	s.subMu.Unlock()
+	handlersDone := make(chan struct{})
+	go func() { s.subs.Wait(); close(handlersDone) }()
+	select {
+	case <-handlersDone:
+	case <-time.After(time.Second):
+	}
+	left := uint64(0)
+	for empty := false; !empty; {
 		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-			s.server.Stop()
+		case <-s.queue:
+			left++
+		default:
+			empty = true
 		}
-		if s.socket != "" {
-			_ = os.Remove(s.socket)
-		}
-	})
+	}
+	s.dropped.Add(left)
+	if s.socket != "" {
+		_ = os.Remove(s.socket)
+	}
+	if n := s.dropped.Load(); n > 0 {
+		return fmt.Errorf("%w: %d alerts accepted for gRPC clients were never sent (%d still queued at exit)",
+			ErrGRPCUndelivered, n, left)
+	}
 	return nil
 }
+
+// Dropped counts alerts Write accepted that no client received: still
+// queued when the server stopped, or given back by a failed client when
+// the queue was full.
+func (s *GRPCServer) Dropped() uint64 { return s.dropped.Load() }
 
 // Get sends every alert queued so far and ends the stream.
 func (s *GRPCServer) Get(_ *outputs.Request, stream outputs.Service_GetServer) error {
 	for {
 		select {
 		case res := <-s.queue:
-			if err := stream.Send(res); err != nil {
+			if err := s.send(stream, res); err != nil {
 				return err
 			}
 		default:
@@ -160,9 +230,14 @@ func (s *GRPCServer) Get(_ *outputs.Request, stream outputs.Service_GetServer) e
 }
 
 // Sub streams alerts as they are raised until the client goes away or the
-// server stops. The client's requests (keep-alives in client-go's
+// server stops; when it stops, the alerts still queued are sent first (see
+// CloseContext). The client's requests (keep-alives in client-go's
 // OutputsWatch) need no answer of their own.
 func (s *GRPCServer) Sub(stream outputs.Service_SubServer) error {
+	if !s.enterSub() {
+		return nil
+	}
+	defer s.subs.Done()
 	clientDone := make(chan error, 1)
 	go func() {
 		for {
@@ -179,13 +254,7 @@ func (s *GRPCServer) Sub(stream outputs.Service_SubServer) error {
 	for {
 		select {
 		case res := <-s.queue:
-			if err := stream.Send(res); err != nil {
-				// The alert is lost with the client; put it back for
-				// the next one if there is room.
-				select {
-				case s.queue <- res:
-				default:
-				}
+			if err := s.send(stream, res); err != nil {
 				return err
 			}
 		case err := <-clientDone:
@@ -196,6 +265,58 @@ func (s *GRPCServer) Sub(stream outputs.Service_SubServer) error {
 			return nil
 		}
 	}
+}
+
+// drain sends the alerts still queued at Close until the queue is empty
+// (Write refuses new ones by then), the client goes away or Close's
+// deadline passes. Several subscribers drain the one queue together.
+func (s *GRPCServer) drain(stream outputs.Service_SubServer, clientDone <-chan error) error {
+	ctx := stream.Context()
+	for {
+		select {
+		case <-s.drainEnd:
+			return nil
+		case err := <-clientDone:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		select {
+		case res := <-s.queue:
+			if err := s.send(stream, res); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// enterSub registers a `sub` handler unless Close is already counting.
+func (s *GRPCServer) enterSub() bool {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	if s.subsClosed {
+		return false
+	}
+	s.subs.Add(1)
+	return true
+}
+
+// send sends one alert; one the client could not take goes back to the
+// queue for another client, or is counted as dropped when there is no
+// room.
+func (s *GRPCServer) send(stream interface{ Send(*outputs.Response) error }, res *outputs.Response) error {
+	err := stream.Send(res)
+	if err != nil {
+		select {
+		case s.queue <- res:
+		default:
+			s.dropped.Add(1)
+		}
+	}
+	return err
 }
 
 func toResponse(a *Alert, rendered string) *outputs.Response {

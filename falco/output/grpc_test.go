@@ -3,6 +3,7 @@ package output
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -13,11 +14,12 @@ import (
 	"github.com/falcosecurity/client-go/pkg/api/schema"
 	"github.com/falcosecurity/client-go/pkg/api/version"
 	"github.com/falcosecurity/client-go/pkg/client"
+	"google.golang.org/grpc"
 
 	"github.com/falco-trace/falco-trace/falco/rules"
 )
 
-func startGRPC(t *testing.T) (*GRPCServer, *client.Client) {
+func startGRPC(t *testing.T, dialOpts ...grpc.DialOption) (*GRPCServer, *client.Client) {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), "falco.sock")
 	srv, err := NewGRPCServer(GRPCOptions{
@@ -30,7 +32,7 @@ func startGRPC(t *testing.T) (*GRPCServer, *client.Client) {
 	t.Cleanup(func() { srv.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.NewForConfig(ctx, &client.Config{UnixSocketPath: "unix://" + sock})
+	c, err := client.NewForConfig(ctx, &client.Config{UnixSocketPath: "unix://" + sock, DialOptions: dialOpts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,4 +185,136 @@ func TestGRPCTCP(t *testing.T) {
 	if srv.Addr().Network() != "tcp" {
 		t.Errorf("network %s", srv.Addr().Network())
 	}
+}
+
+// smallWindows keeps the client's HTTP/2 receive windows at 64 KiB (a
+// fixed window also turns off BDP growth), so a subscriber that does not
+// read holds the server's Send back after a few large alerts, as a slow
+// subscriber over a real network would.
+var smallWindows = []grpc.DialOption{grpc.WithInitialWindowSize(64 << 10), grpc.WithInitialConnWindowSize(64 << 10)}
+
+// bigRender renders 4 KiB alerts, so 64 KiB of window holds only ~16.
+func bigRender(a *Alert) []byte {
+	b := make([]byte, 4<<10)
+	copy(b, textRender(a))
+	for i := len(textRender(a)); i < len(b); i++ {
+		b[i] = '.'
+	}
+	return b
+}
+
+// subscribed opens a `sub` stream and returns once the server's handler
+// is running (it delivered a first alert through d).
+func subscribed(t *testing.T, c *client.Client, d *Dispatcher) outputs.Service_SubClient {
+	t.Helper()
+	oc, err := c.Outputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	stream, err := oc.Sub(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&outputs.Request{}); err != nil {
+		t.Fatal(err)
+	}
+	d.Send(grpcAlert(0))
+	if res, err := stream.Recv(); err != nil || res.Rule != "rule0" {
+		t.Fatalf("first alert: %v, %v", res, err)
+	}
+	return stream
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// TestGRPCCloseDrainsSlowSubscriber: alerts still queued when the server
+// closes reach a subscriber that reads slowly, and the stream then ends
+// cleanly.
+func TestGRPCCloseDrainsSlowSubscriber(t *testing.T) {
+	srv, c := startGRPC(t, smallWindows...)
+	d := NewDispatcher(DispatcherOptions{Render: bigRender}, Channel{Output: srv})
+	stream := subscribed(t, c, d)
+	const n = 300 // 1.2 MiB: far more than the client's window
+	for i := 1; i <= n; i++ {
+		d.Send(grpcAlert(i))
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- d.Close(ctxTimeout(t, 10*time.Second)) }()
+	if !waitFor(5*time.Second, func() bool { return isClosed(srv.stopping) }) {
+		t.Fatal("Close did not start")
+	}
+	got := 1
+	for {
+		res, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("recv after %d alerts: %v", got, err)
+		}
+		if want := "rule" + itoa(got); res.Rule != want {
+			t.Fatalf("alert %d is %s, want %s", got, res.Rule, want)
+		}
+		got++
+		time.Sleep(time.Millisecond) // a subscriber forwarding each alert
+	}
+	if got != n+1 {
+		t.Errorf("subscriber received %d alerts, want %d", got, n+1)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("close: %v", err)
+	}
+	st := d.Stats().Outputs[0]
+	if st.Delivered != n+1 || st.Undelivered() != 0 {
+		t.Errorf("stats %+v, want %d delivered and nothing lost", st, n+1)
+	}
+}
+
+// TestGRPCCloseCountsUndelivered: what no client takes before Close's
+// deadline is counted as lost and reported, not counted as delivered.
+func TestGRPCCloseCountsUndelivered(t *testing.T) {
+	t.Run("stalled subscriber", func(t *testing.T) {
+		srv, c := startGRPC(t, smallWindows...)
+		d := NewDispatcher(DispatcherOptions{Render: bigRender}, Channel{Output: srv})
+		subscribed(t, c, d) // and never reads again
+		const n = 100
+		for i := 1; i <= n; i++ {
+			d.Send(grpcAlert(i))
+		}
+		start := time.Now()
+		err := d.Close(ctxTimeout(t, 300*time.Millisecond))
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("close took %v with a 300ms deadline", took)
+		}
+		if !errors.Is(err, ErrGRPCUndelivered) {
+			t.Errorf("close: %v, want ErrGRPCUndelivered", err)
+		}
+		st := d.Stats().Outputs[0]
+		// The window lets a few alerts through; the rest must be lost.
+		if st.Lost < n/2 || st.Delivered+st.Lost != n+1 || st.Lost != srv.Dropped() {
+			t.Errorf("stats %+v (dropped %d), want most of %d lost and every alert counted once", st, srv.Dropped(), n+1)
+		}
+	})
+	t.Run("no subscriber", func(t *testing.T) {
+		srv, _ := startGRPC(t)
+		d := NewDispatcher(DispatcherOptions{Render: textRender}, Channel{Output: srv})
+		for i := 0; i < 5; i++ {
+			d.Send(grpcAlert(i))
+		}
+		if err := d.Close(ctxTimeout(t, 5*time.Second)); !errors.Is(err, ErrGRPCUndelivered) {
+			t.Errorf("close: %v, want ErrGRPCUndelivered", err)
+		}
+		if st := d.Stats().Outputs[0]; st.Delivered != 0 || st.Lost != 5 {
+			t.Errorf("stats %+v, want 5 lost", st)
+		}
+	})
 }

@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 	if (chdir(argv[1]) != 0)
 		return 2;
 	close(open("f_open", O_CREAT | O_WRONLY, 0644));
+	close((int)syscall(SYS_open, "f_sysopen", O_CREAT | O_WRONLY, 0644)); /* open(2) itself: glibc uses openat */
 	close(openat(AT_FDCWD, "f_openat", O_CREAT | O_WRONLY, 0644));
 	struct open_how how = {.flags = O_CREAT | O_WRONLY, .mode = 0644};
 	close((int)syscall(SYS_openat2, AT_FDCWD, "f_openat2", &how, sizeof how));
