@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -29,6 +30,11 @@ func runReplay(cliContext *cli.Context, path string) error {
 	dopts, err := detectionOptionsFromCLI(cliContext)
 	if err != nil {
 		return err
+	}
+	// Like Falco -e: an unreadable capture is an error before anything else
+	// runs (no outputs, no summary).
+	if err := checkCapture(path); err != nil {
+		return &ExitError{Code: 1, Err: err}
 	}
 	stdout, stderr := cliContext.App.Writer, cliContext.App.ErrWriter
 	det, err := newDetection(dopts, stdout, stderr)
@@ -66,6 +72,19 @@ func runReplay(cliContext *cli.Context, path string) error {
 	det.finish(stdout, stderr, &last, time.Since(started))
 	if runErr != nil {
 		return &ExitError{Code: 1, Err: runErr}
+	}
+	return nil
+}
+
+// checkCapture opens path as a capture file and closes it again.
+func checkCapture(path string) error {
+	insp, err := sinsp.New()
+	if err != nil {
+		return err
+	}
+	defer insp.Close()
+	if err := insp.OpenFile(path); err != nil {
+		return fmt.Errorf("%s is not a readable capture file: %w", path, err)
 	}
 	return nil
 }
