@@ -272,12 +272,14 @@ func (d *detection) install(insp *sinsp.Inspector) error {
 	}
 	res, err := compiler.LoadSources(sources, newSinspFilterFactoryFor(insp), compiler.LoadOptions{MinPriority: d.cfg.Priority})
 	if err != nil {
-		return err
+		return locateLoadError(err)
 	}
 	d.rules = res
 	for _, w := range res.Warnings {
 		entry := d.log.WithField("file", w.Location.String())
-		if d.opts.Verbose {
+		// Unknown keys are usually typos that silently change a rule:
+		// always say so, not only with -v as Falco's warnings.
+		if d.opts.Verbose || strings.Contains(w.Message, collector.UnknownKeyWarning) {
 			entry.Warn(w.Message)
 		} else {
 			entry.Debug(w.Message)
@@ -511,4 +513,24 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 		return &ExitError{Code: 1, Err: runErr}
 	}
 	return runErr
+}
+
+// locateLoadError rewrites a rules load failure so that every error starts
+// with its file:line and item, followed by the item's text as Falco prints it.
+func locateLoadError(err error) error {
+	var fe *compiler.FileError
+	var le *rules.LoadError
+	if !errors.As(err, &fe) || !errors.As(err, &le) {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Could not load rules file %s: %d errors:", fe.File, len(le.Errors))
+	for _, d := range le.Errors {
+		b.WriteString("\n")
+		b.WriteString(d.Error())
+		if d.Context != "" {
+			b.WriteString("\n---\n" + d.Context + "---")
+		}
+	}
+	return errors.New(b.String())
 }

@@ -9,6 +9,7 @@ package collector
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -158,7 +159,47 @@ func (fc *fileCollector) warn(it *rules.Item, name, msg string, withContext bool
 	fc.c.warnings = append(fc.c.warnings, d)
 }
 
+// itemKeys are the keys each kind of item may carry (Falco 0.31.1 plus the
+// 0.37 override key). Falco ignores any other key silently, which hides
+// typos such as "priorty"; falco-trace keeps loading but warns.
+var itemKeys = map[rules.ItemKind]map[string]bool{
+	rules.RuleItem: setOf("rule", "condition", "output", "desc", "priority", "tags", "enabled", "exceptions",
+		"append", "source", "warn_evttypes", "skip-if-unknown-filter", "override"),
+	rules.MacroItem: setOf("macro", "condition", "append", "source", "override"),
+	rules.ListItem:  setOf("list", "items", "append", "override"),
+}
+
+func setOf(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// UnknownKeyWarning marks the warnings about keys falco-trace does not know.
+const UnknownKeyWarning = "warning (unknown-key)"
+
+func (fc *fileCollector) warnUnknownKeys(it *rules.Item) {
+	known, ok := itemKeys[it.Kind]
+	if !ok {
+		return
+	}
+	name, _ := it.Name()
+	var unknown []string
+	for k := range it.Fields {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		fc.warn(it, name, fmt.Sprintf("%s %s: %s: unknown key '%s' ignored", strings.ToUpper(it.Kind.String()[:1])+it.Kind.String()[1:], name, UnknownKeyWarning, k), false)
+	}
+}
+
 func (fc *fileCollector) item(it *rules.Item) *rules.Diagnostic {
+	fc.warnUnknownKeys(it)
 	switch it.Kind {
 	case rules.InvalidItem:
 		return fc.diag(it, "", "Unexpected element of type "+it.TypeName+". Each element should be a yaml associative array.")

@@ -223,3 +223,36 @@ func TestCollectWarnings(t *testing.T) {
 		t.Errorf("unknown source warning: %q", ws[1].Text())
 	}
 }
+
+func TestUnknownKeysWarn(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"rule typo", "- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  priorty: ERROR\n",
+			[]string{"Rule r: warning (unknown-key): unknown key 'priorty' ignored"}},
+		{"macro and list", "- list: l\n  items: [a]\n  item: [b]\n- macro: m\n  condition: evt.type=open\n  condtion: x\n",
+			[]string{"List l: warning (unknown-key): unknown key 'item' ignored", "Macro m: warning (unknown-key): unknown key 'condtion' ignored"}},
+		{"all known", "- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  tags: [a]\n  enabled: true\n  source: syscall\n  warn_evttypes: false\n  skip-if-unknown-filter: true\n", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Options{MinPriority: rules.Debug})
+			if err := c.Add(reader.Read("f.yaml", []byte(tc.yaml))); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range c.Warnings() {
+				if strings.Contains(w.Message, UnknownKeyWarning) {
+					got = append(got, w.Message)
+					if w.Location.Line == 0 {
+						t.Errorf("%s: warning without a line: %+v", tc.name, w)
+					}
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("%s: warnings\n got %q\nwant %q", tc.name, got, tc.want)
+			}
+		})
+	}
+}
