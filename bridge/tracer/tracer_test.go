@@ -97,16 +97,22 @@ func (e ev) String() string {
 }
 
 // want selects events: every non-empty field must be equal; ArgsHas and
-// FDPrefix are substring/prefix tests; Thread requires tid != pid.
+// FDPrefix are substring/prefix tests; Thread requires tid != pid; NameIn,
+// when set, lists the accepted process names.
 type want struct {
 	Type, Dir, Name, PName, ExePath, User, FD, Res, Cmdline string
 	FDPrefix, ArgsHas                                       string
 	Thread                                                  bool
+	NameIn                                                  []string
 }
 
 func (w want) match(e ev) bool {
 	eq := func(want, got string) bool { return want == "" || want == got }
-	return eq(w.Type, e.Type) && eq(w.Dir, e.Dir) && eq(w.Name, e.Name) && eq(w.PName, e.PName) &&
+	nameIn := len(w.NameIn) == 0
+	for _, n := range w.NameIn {
+		nameIn = nameIn || n == e.Name
+	}
+	return nameIn && eq(w.Type, e.Type) && eq(w.Dir, e.Dir) && eq(w.Name, e.Name) && eq(w.PName, e.PName) &&
 		eq(w.ExePath, e.ExePath) && eq(w.User, e.User) && eq(w.FD, e.FD) && eq(w.Res, e.Res) &&
 		eq(w.Cmdline, e.Cmdline) && strings.HasPrefix(e.FD, w.FDPrefix) && strings.Contains(e.Args, w.ArgsHas) &&
 		(!w.Thread || e.TID != e.PID)
@@ -252,12 +258,25 @@ func TestLaunchEvents(t *testing.T) {
 	wc, _ := exec.LookPath("wc")
 	catReal, _ := filepath.EvalSymlinks(cat)
 	_ = catReal
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tracer names the file the kernel resolved through the dirfd: symlinks resolved.
+	trueDirReal, err := filepath.EvalSymlinks(filepath.Dir(truePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kernel driver reports a successful execveat's exit as execve; libsinsp
+	// e5c53d64 crashes on a successful execveat exit (parse_dirfd).
+	successfulExecveatExit := want{Type: "execveat", Dir: "<", Res: "SUCCESS"}
 
 	tests := []struct {
 		name     string
 		argv     []string
 		noFilter bool // PTRACE_SYSCALL mode (no seccomp program), as launch --no-seccomp
 		wants    []want
+		unwanted []want // no event may match these
 	}{
 		{
 			name:     "sh -c pipeline without seccomp filter",
@@ -320,9 +339,43 @@ func TestLaunchEvents(t *testing.T) {
 			wants: []want{
 				// failed: exe/args from the argv argument (arg2), env from arg3
 				{Type: "execveat", Dir: "<", Res: "ENOENT", Name: "fx_execveat", ArgsHas: "exe=missing-arg0 args=x."},
-				{Type: "execveat", Dir: "<", Res: "SUCCESS", Name: "cat", Cmdline: "cat " + file},
+				{Type: "execveat", Dir: ">", Name: "fx_execveat", ArgsHas: "pathname=" + cat},
+				{Type: "execve", Dir: ">", Name: "fx_execveat", ArgsHas: "filename=" + cat},
+				{Type: "execve", Dir: "<", Res: "SUCCESS", Name: "cat", ExePath: cat, Cmdline: "cat " + file},
 				{Type: "openat", Dir: "<", Name: "cat", PName: tracerName(), FD: file},
 			},
+			unwanted: []want{successfulExecveatExit},
+		},
+		{
+			name: "execveat(dirfd, name) failing and succeeding",
+			argv: []string{fixture(t, "execveat_dirfd"), filepath.Dir(truePath), "true"},
+			wants: []want{
+				{Type: "execveat", Dir: "<", Res: "ENOENT", Name: "fx_execveat_dir", ArgsHas: "exe=missing-arg0"},
+				{Type: "execveat", Dir: ">", Name: "fx_execveat_dir", ArgsHas: "pathname=true"},
+				{Type: "execve", Dir: "<", Res: "SUCCESS", Name: "true", PName: tracerName(),
+					ExePath: trueDirReal + "/true", Cmdline: "true"},
+			},
+			unwanted: []want{successfulExecveatExit},
+		},
+		{
+			name: "fexecve of a close-on-exec memfd",
+			argv: []string{fixture(t, "fexecve_memfd"), truePath},
+			wants: []want{
+				{Type: "execveat", Dir: ">", Name: "fx_fexecve_memf", ArgsHas: "flags=1(AT_EMPTY_PATH)"},
+				{Type: "execve", Dir: "<", Res: "SUCCESS", ExePath: "/memfd:fxpay (deleted)", PName: tracerName(),
+					// comm: the memfd's name since Linux 6.14, the fd number before
+					NameIn: []string{"memfd:fxpay", "7"}},
+			},
+			unwanted: []want{successfulExecveatExit},
+		},
+		{
+			name:     "fexecve of a memfd without seccomp filter",
+			argv:     []string{fixture(t, "fexecve_memfd"), truePath},
+			noFilter: true,
+			wants: []want{
+				{Type: "execve", Dir: "<", Res: "SUCCESS", ExePath: "/memfd:fxpay (deleted)", NameIn: []string{"memfd:fxpay", "7"}},
+			},
+			unwanted: []want{successfulExecveatExit},
 		},
 		{
 			name: "setgid + setuid",
@@ -388,6 +441,12 @@ func TestLaunchEvents(t *testing.T) {
 			for _, w := range tc.wants {
 				if _, ok := c.find(w); !ok {
 					t.Errorf("%s: no event matching %+v", tc.name, w)
+					failed = true
+				}
+			}
+			for _, w := range tc.unwanted {
+				if e, ok := c.find(w); ok {
+					t.Errorf("%s: unexpected event %v (matches %+v)", tc.name, e, w)
 					failed = true
 				}
 			}

@@ -36,6 +36,13 @@ extern struct ft_glue_current ft_cur;
 /* Writes a procexit record for tid with the wait(2) status. */
 int ft_emit_procexit(pid_t tid, int wstatus);
 
+/* execveat (glue.c). At a recorded execveat entry (ft_cur set to tid): resolves and keeps the
+ * file to execute (dirfd + pathname). At its exit: returns the exit event type the kernel
+ * driver uses (execve for a success, after writing an execve enter record that names the
+ * file; execveat for a failure) and forgets the entry. */
+void ft_execveat_enter(pid_t tid, const uint64_t *args);
+uint16_t ft_execveat_exit(pid_t tid, int64_t ret);
+
 /* flags.c: the driver's CLONE_* -> PPM_CL_* conversion. */
 uint32_t ft_clone_flags_to_scap(unsigned long flags);
 

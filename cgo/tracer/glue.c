@@ -455,6 +455,117 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 	return PPM_SUCCESS;
 }
 
+/* ---- execveat: the records the kernel driver produces ----
+ * The driver reports a SUCCESSFUL execveat's exit as execve (PPME_SYSCALL_EXECVE_19_X, same 20
+ * params); only a failed one gets PPME_SYSCALL_EXECVEAT_X. libsinsp e5c53d64 must never see a
+ * successful EXECVEAT_X: its parse_execve_exit then resolves the dirfd through its scratch copy
+ * of the enter event, whose thread pointer is not set for this event (stale or null): SIGSEGV
+ * in sinsp_parser::parse_dirfd, or a lookup in the wrong thread's fd table.
+ * With the driver's sequence (execveat enter, execve exit) this libsinsp keeps the previous
+ * image's proc.exepath, because it only takes the path from an execve enter. So a successful
+ * exit is preceded by an execve enter whose filename is the file the kernel executed, resolved
+ * at the execveat entry (dirfd + pathname, the fd's own path for AT_EMPTY_PATH: fexecve of a
+ * memfd gives "/memfd:NAME (deleted)"), while dirfd and memory are still valid. */
+
+#define FT_EXEC_SLOTS 16
+#define FT_AT_FDCWD (-100)
+#define FT_AT_EMPTY_PATH 0x1000
+
+static struct exec_slot {
+	pid_t tid; /* 0 = free */
+	char path[4096];
+} g_exec_slots[FT_EXEC_SLOTS];
+static unsigned g_exec_next;
+
+static struct exec_slot *exec_slot_of(pid_t tid)
+{
+	for (int i = 0; i < FT_EXEC_SLOTS; i++)
+		if (g_exec_slots[i].tid == tid)
+			return &g_exec_slots[i];
+	return NULL;
+}
+
+/* readlink of /proc/<tid>/<what>, NUL-terminated; false when unreadable. */
+static bool proc_link(pid_t tid, const char *what, char *out, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", tid, what);
+	ssize_t l = readlink(path, out, size - 1);
+	if (l <= 0)
+		return false;
+	out[l] = 0;
+	return true;
+}
+
+void ft_execveat_enter(pid_t tid, const uint64_t *args)
+{
+	struct exec_slot *s = exec_slot_of(tid);
+	if (!s)
+		s = exec_slot_of(0);
+	if (!s)
+		s = &g_exec_slots[g_exec_next++ % FT_EXEC_SLOTS]; /* threads that died inside execveat */
+	s->tid = tid;
+	s->path[0] = 0;
+
+	int dirfd = (int)args[0];
+	int flags = (int)args[4];
+	char name[4096];
+	if (ppm_strncpy_from_user(name, (const char *)(uintptr_t)args[1], sizeof name) < 0)
+		return; /* unreadable: the exit falls back to /proc/<tid>/exe */
+	if (name[0] == '/') {
+		snprintf(s->path, sizeof s->path, "%s", name);
+		return;
+	}
+	char base[4096], what[32];
+	if (dirfd == FT_AT_FDCWD)
+		snprintf(what, sizeof what, "cwd");
+	else
+		snprintf(what, sizeof what, "fd/%d", dirfd);
+	if (!proc_link(tid, what, base, sizeof base)) {
+		snprintf(s->path, sizeof s->path, "%s", name); /* relative: libsinsp prefixes the cwd */
+		return;
+	}
+	if (name[0] == 0 && (flags & FT_AT_EMPTY_PATH))
+		snprintf(s->path, sizeof s->path, "%s", base);
+	else if (strlen(base) + 1 + strlen(name) < sizeof s->path) {
+		size_t bl = strlen(base);
+		memcpy(s->path, base, bl);
+		if (strcmp(base, "/") != 0)
+			s->path[bl++] = '/';
+		strcpy(s->path + bl, name);
+	}
+}
+
+static const char *g_exec_filename;
+static int fill_execve_enter(struct event_filler_arguments *args)
+{
+	PUSH((uintptr_t)g_exec_filename, 0, false);
+	return PPM_SUCCESS;
+}
+
+uint16_t ft_execveat_exit(pid_t tid, int64_t ret)
+{
+	struct exec_slot *s = exec_slot_of(tid);
+	if (ret != 0) {
+		if (s)
+			s->tid = 0;
+		return PPME_SYSCALL_EXECVEAT_X;
+	}
+	/* No slot: a non-leader exec (the tid changed) or an entry never seen; the executed
+	 * file is then /proc/<tid>/exe (the interpreter for a script, not the script). */
+	char exe[4096];
+	const char *path = s && s->path[0] ? s->path : NULL;
+	if (!path && proc_link(tid, "exe", exe, sizeof exe))
+		path = exe;
+	if (path) {
+		g_exec_filename = path;
+		ft_ring_record(PPME_SYSCALL_EXECVE_19_E, (uint64_t)tid, NULL, __NR_execve, fill_execve_enter);
+	}
+	if (s)
+		s->tid = 0;
+	return PPME_SYSCALL_EXECVE_19_X;
+}
+
 /* procexit with the real status, which the UDIG filler cannot know (tracer-facts.md §2.6). */
 static int g_exit_status;
 static int fill_procexit(struct event_filler_arguments *args)

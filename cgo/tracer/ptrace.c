@@ -314,6 +314,8 @@ static void on_enter(struct thr *t, int nr, const uint64_t *args)
 	uint64_t ctx[FT_CTX_LEN];
 	fill_ctx(ctx, t, 0);
 	ft_ring_record(enter, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
+	if (nr == __NR_execveat)
+		ft_execveat_enter(t->tid, t->args);
 	if (nr == NR_CLOSE_RANGE)
 		close_range_enter(t);
 }
@@ -332,7 +334,9 @@ static void on_exit_stop(struct thr *t, int64_t ret)
 	t->child_recorded = 0;
 	uint64_t ctx[FT_CTX_LEN];
 	fill_ctx(ctx, t, ret);
-	ft_ring_record(t->exit_type, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
+	/* a successful execveat is reported as execve, like the kernel driver does */
+	uint16_t exit_type = t->nr == __NR_execveat ? ft_execveat_exit(t->tid, ret) : t->exit_type;
+	ft_ring_record(exit_type, (uint64_t)t->tid, ctx, (uint32_t)t->rec_nr, NULL);
 	if (t->nr == NR_CLOSE_RANGE)
 		close_range_exit(t, ret);
 }
