@@ -17,23 +17,37 @@ func rulesFileFlag() *cli.StringSliceFlag {
 	return &cli.StringSliceFlag{
 		Name:    "rules-file",
 		Aliases: []string{"r"},
-		Usage:   "rules file or directory (its files are loaded in name order); repeat to load several, in order (default: the rules embedded in the binary)",
+		Usage:   "rules file or directory (its files are loaded in name order); repeat to load several, in order (default: the rules embedded in the binary; @builtin names them explicitly)",
 	}
 }
 
-// ruleSourcesFor returns the sources for -r paths (directories expanded), or
-// the rules embedded in the binary when no -r is given.
+// builtinRulesRef names the rules embedded in the binary on the command line
+// (-r @builtin), so they can be loaded together with other files, in order.
+const builtinRulesRef = "@builtin"
+
+func builtinRulesSource() compiler.Source {
+	return compiler.Source{Name: rules.DefaultRulesName, Content: rules.DefaultRules}
+}
+
+// ruleSourcesFor returns the sources for -r paths (directories expanded,
+// @builtin for the embedded rules), or the embedded rules when no -r is given.
 func ruleSourcesFor(paths []string) ([]compiler.Source, error) {
 	if len(paths) == 0 {
-		return []compiler.Source{{Name: rules.DefaultRulesName, Content: rules.DefaultRules}}, nil
+		return []compiler.Source{builtinRulesSource()}, nil
 	}
-	files, err := compiler.ExpandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	sources := make([]compiler.Source, len(files))
-	for i, f := range files {
-		sources[i] = compiler.Source{Name: f}
+	var sources []compiler.Source
+	for _, p := range paths {
+		if p == builtinRulesRef {
+			sources = append(sources, builtinRulesSource())
+			continue
+		}
+		files, err := compiler.ExpandPaths([]string{p})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			sources = append(sources, compiler.Source{Name: f})
+		}
 	}
 	return sources, nil
 }
