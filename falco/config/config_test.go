@@ -220,6 +220,90 @@ func TestOverrideErrors(t *testing.T) {
 	}
 }
 
+// TestListItemErrorLocation: a bad list item is blamed on where the item
+// was set (its -o option, or its own line), not on the list.
+func TestListItemErrorLocation(t *testing.T) {
+	const file = "stdout_output: {enabled: true}\nsyscall_event_drops:\n  actions:\n    - log\n    - alert\n"
+	const unknown = `syscall_event_drops.actions: unknown action "explode": must be one of ignore, log, alert, exit`
+	const combined = `syscall_event_drops.actions: the "ignore" action cannot be combined with "log" or "alert"`
+	tests := []struct {
+		name      string
+		file      string // "" = the built-in configuration
+		overrides []string
+		want      string
+	}{
+		{"built-in, item replaced", "", []string{"syscall_event_drops.actions[0]=explode"},
+			unknown + " (-o syscall_event_drops.actions[0]=explode)"},
+		{"file, item replaced", file, []string{"syscall_event_drops.actions[1]=explode"},
+			unknown + " (-o syscall_event_drops.actions[1]=explode)"},
+		{"file, item appended", file, []string{"syscall_event_drops.actions[2]=explode"},
+			unknown + " (-o syscall_event_drops.actions[2]=explode)"},
+		{"file, item makes a bad combination", file, []string{"syscall_event_drops.actions[1]=ignore"},
+			combined + " (-o syscall_event_drops.actions[1]=ignore)"},
+		{"file, second item bad", "stdout_output: {enabled: true}\nsyscall_event_drops:\n  actions:\n    - log\n    - explode\n", nil,
+			unknown + " (falco.yaml:5)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.file == "" {
+				_, err = Load("", tt.overrides)
+			} else {
+				_, err = LoadBytes("falco.yaml", []byte(tt.file), tt.overrides)
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got error %v\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestHTTPURL: an enabled http output needs an http or https URL with a
+// host; the error names the key and where the URL was set.
+func TestHTTPURL(t *testing.T) {
+	const enabled = "stdout_output: {enabled: true}\nhttp_output:\n  enabled: true\n  url: "
+	tests := []struct {
+		name      string
+		file      string
+		overrides []string
+		want      string // "" = valid
+	}{
+		{"http", enabled + "http://127.0.0.1:2801/\n", nil, ""},
+		{"https", enabled + "https://hooks.example.com/x\n", nil, ""},
+		{"bad url in a disabled output", "stdout_output: {enabled: true}\nhttp_output:\n  url: example.com\n", nil, ""},
+		{"no scheme in the file", enabled + "example.com/falco\n", nil,
+			`http_output.url: expected an http:// or https:// URL with a host, got "example.com/falco" (no scheme: write "http://example.com/falco") (falco.yaml:4)`},
+		{"no scheme with -o", enabled + "http://ok/\n", []string{"http_output.url=example.com/falco"},
+			`http_output.url: expected an http:// or https:// URL with a host, got "example.com/falco" (no scheme: write "http://example.com/falco") (-o http_output.url=example.com/falco)`},
+		{"enabled with -o, built-in url replaced", "", []string{"http_output.enabled=true", "http_output.url=ftp://example.com/"},
+			`http_output.url: expected an http:// or https:// URL with a host, got "ftp://example.com/" (-o http_output.url=ftp://example.com/)`},
+		{"no host", enabled + "\"http:///falco\"\n", nil,
+			`http_output.url: expected an http:// or https:// URL with a host, got "http:///falco" (falco.yaml:4)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.file == "" {
+				_, err = Load("", tt.overrides)
+			} else {
+				_, err = LoadBytes("falco.yaml", []byte(tt.file), tt.overrides)
+			}
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got error %v\nwant %q", err, tt.want)
+			}
+			if !errors.Is(err, ErrBadHTTPURL) {
+				t.Errorf("%v does not wrap ErrBadHTTPURL", err)
+			}
+		})
+	}
+}
+
 func TestBadValues(t *testing.T) {
 	tests := []struct {
 		name string

@@ -15,7 +15,12 @@ type ValueError struct {
 	Msg string
 	// Location is "file:line", or `-o key=value` for an override.
 	Location string
+	// Err is the typed cause when there is one (ErrBadHTTPURL), for
+	// errors.Is; Msg already contains its text.
+	Err error
 }
+
+func (e *ValueError) Unwrap() error { return e.Err }
 
 func (e *ValueError) Error() string {
 	if e.Location == "" {

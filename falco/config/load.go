@@ -173,11 +173,10 @@ var fields = []field{
 		return nil
 	}},
 	{"syscall_event_drops.actions", func(d *decoder, c *Config, n *yaml.Node, key string) error {
-		names, err := d.stringList(n, key)
-		if err != nil {
+		if _, err := d.stringList(n, key); err != nil {
 			return err
 		}
-		return d.dropActions(c, n, key, names)
+		return d.dropActions(c, listItems(n), key)
 	}},
 	{"syscall_event_drops.rate", nonNegativeFloat(func(c *Config) *float64 { return &c.SyscallEventDrops.Rate })},
 	{"syscall_event_drops.max_burst", positiveInt(func(c *Config) *int { return &c.SyscallEventDrops.MaxBurst })},
@@ -395,11 +394,33 @@ func (d *decoder) stringList(n *yaml.Node, key string) ([]string, error) {
 	return nil, d.errorf(n, key, "expected a string or a list of strings, got %s", describe(n))
 }
 
-func (d *decoder) dropActions(c *Config, n *yaml.Node, key string, names []string) error {
-	actions := make([]DropAction, 0, len(names))
+// listItems returns the scalar nodes of a value stringList accepted: the
+// items of a list, or the value itself when it is a single string.
+func listItems(n *yaml.Node) []*yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.SequenceNode {
+		items := make([]*yaml.Node, len(n.Content))
+		for i, item := range n.Content {
+			if item.Kind == yaml.AliasNode {
+				item = item.Alias
+			}
+			items[i] = item
+		}
+		return items
+	}
+	return []*yaml.Node{n}
+}
+
+// dropActions decodes the actions from their item nodes, so an error
+// points at the item at fault: a `-o syscall_event_drops.actions[i]=x`
+// option, or the item's own line, rather than the list's line.
+func (d *decoder) dropActions(c *Config, items []*yaml.Node, key string) error {
+	actions := make([]DropAction, 0, len(items))
 	hasIgnore, hasOutput := false, false
-	for _, name := range names {
-		a := DropAction(strings.ToLower(name))
+	for _, item := range items {
+		a := DropAction(strings.ToLower(item.Value))
 		switch a {
 		case DropIgnore:
 			hasIgnore = true
@@ -407,12 +428,13 @@ func (d *decoder) dropActions(c *Config, n *yaml.Node, key string, names []strin
 			hasOutput = true
 		case DropExit:
 		default:
-			return d.errorf(n, key, "unknown action %q: must be one of ignore, log, alert, exit", name)
+			return d.errorf(item, key, "unknown action %q: must be one of ignore, log, alert, exit", item.Value)
+		}
+		if hasIgnore && hasOutput {
+			// Blame the item that made the combination invalid.
+			return d.errorf(item, key, `the "ignore" action cannot be combined with "log" or "alert"`)
 		}
 		actions = append(actions, a)
-	}
-	if hasIgnore && hasOutput {
-		return d.errorf(n, key, `the "ignore" action cannot be combined with "log" or "alert"`)
 	}
 	if len(actions) == 0 {
 		actions = []DropAction{DropIgnore}

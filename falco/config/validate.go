@@ -1,6 +1,32 @@
 package config
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// ErrBadHTTPURL is wrapped by errors about an http_output.url the http
+// output cannot POST to.
+var ErrBadHTTPURL = errors.New("expected an http:// or https:// URL with a host")
+
+// CheckHTTPURL accepts an absolute http or https URL with a host name. Go's
+// HTTP client, unlike libcurl (Falco's), does not guess a missing scheme:
+// without this check every alert would fail at run time.
+func CheckHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%w, got %q: %v", ErrBadHTTPURL, s, err)
+	}
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" {
+		return nil
+	}
+	if !strings.Contains(s, "://") {
+		return fmt.Errorf("%w, got %q (no scheme: write \"http://%s\")", ErrBadHTTPURL, s, s)
+	}
+	return fmt.Errorf("%w, got %q", ErrBadHTTPURL, s)
+}
 
 // validate checks the rules that involve several keys. locations maps a key
 // to where it was set, so messages can point at the enabling line.
@@ -20,6 +46,11 @@ func (c *Config) validate(locations map[string]string) error {
 	for _, r := range required {
 		if r.enabled && r.value == "" {
 			return &ValueError{Key: r.key, Msg: r.falcoMsg, Location: locations[r.enabler]}
+		}
+	}
+	if c.HTTPOutput.Enabled {
+		if err := CheckHTTPURL(c.HTTPOutput.URL); err != nil {
+			return &ValueError{Key: "http_output.url", Msg: err.Error(), Location: locations["http_output.url"], Err: err}
 		}
 	}
 	if c.FileOutput.FollowToStdout && !c.FileOutput.Enabled {

@@ -65,6 +65,7 @@ type GRPCServer struct {
 	// give back the alert they hold before counting what is left.
 	subMu      sync.Mutex
 	subsClosed bool
+	subCount   int // connected `sub` clients
 	subs       sync.WaitGroup
 	// dropped counts alerts Write accepted that no client received.
 	dropped  atomic.Uint64
@@ -78,7 +79,7 @@ var ErrGRPCQueueFull = errors.New("grpc output: queue full, no client is reading
 
 // ErrGRPCUndelivered is wrapped by Close's error when alerts were still
 // queued for gRPC clients at its deadline.
-var ErrGRPCUndelivered = errors.New("grpc output: alerts not delivered")
+var ErrGRPCUndelivered = errors.New("alerts not delivered to gRPC clients")
 
 // DefaultGRPCCloseTimeout bounds Close (without a context): the time
 // connected subscribers get to receive the alerts still queued.
@@ -158,15 +159,20 @@ func (s *GRPCServer) Close() error {
 
 // CloseContext stops accepting alerts, lets connected `sub` clients
 // receive what is still queued until ctx ends, then stops the server.
-// Alerts left in the queue are counted by Dropped and reported in the
-// error (ErrGRPCUndelivered): Write only queued them, so the dispatcher
-// took them as delivered.
+// When a `sub` client was connected, alerts left in the queue are counted
+// by Dropped and reported in the error (ErrGRPCUndelivered): Write only
+// queued them, so the dispatcher took them as delivered. With no `sub`
+// client, the queue waited for `get` polls that did not come; those
+// alerts are discarded uncounted, as Falco does.
 func (s *GRPCServer) CloseContext(ctx context.Context) error {
 	s.once.Do(func() { s.closeErr = s.shutdown(ctx) })
 	return s.closeErr
 }
 
 func (s *GRPCServer) shutdown(ctx context.Context) error {
+	s.subMu.Lock()
+	subscribed := s.subCount > 0
+	s.subMu.Unlock()
 	close(s.stopping)
 	stopped := make(chan struct{})
 	// GracefulStop waits for the handlers, which drain the queue first.
@@ -199,20 +205,24 @@ func (s *GRPCServer) shutdown(ctx context.Context) error {
 			empty = true
 		}
 	}
-	s.dropped.Add(left)
 	if s.socket != "" {
 		_ = os.Remove(s.socket)
 	}
-	if n := s.dropped.Load(); n > 0 {
-		return fmt.Errorf("%w: %d alerts accepted for gRPC clients were never sent (%d still queued at exit)",
-			ErrGRPCUndelivered, n, left)
+	if subscribed {
+		s.dropped.Add(left)
+		if n := s.dropped.Load(); n > 0 {
+			return fmt.Errorf("%w: %d accepted but never sent to subscribers, %d of them still queued at exit",
+				ErrGRPCUndelivered, n, left)
+		}
+	} else if n := s.dropped.Load(); n > 0 {
+		return fmt.Errorf("%w: %d accepted but never sent", ErrGRPCUndelivered, n)
 	}
 	return nil
 }
 
 // Dropped counts alerts Write accepted that no client received: still
-// queued when the server stopped, or given back by a failed client when
-// the queue was full.
+// queued when the server stopped with a `sub` client connected, or given
+// back by a failed client when the queue was full.
 func (s *GRPCServer) Dropped() uint64 { return s.dropped.Load() }
 
 // Get sends every alert queued so far and ends the stream.
@@ -237,7 +247,7 @@ func (s *GRPCServer) Sub(stream outputs.Service_SubServer) error {
 	if !s.enterSub() {
 		return nil
 	}
-	defer s.subs.Done()
+	defer s.leaveSub()
 	clientDone := make(chan error, 1)
 	go func() {
 		for {
@@ -262,7 +272,7 @@ func (s *GRPCServer) Sub(stream outputs.Service_SubServer) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.stopping:
-			return nil
+			return s.drain(stream, clientDone)
 		}
 	}
 }
@@ -301,7 +311,15 @@ func (s *GRPCServer) enterSub() bool {
 		return false
 	}
 	s.subs.Add(1)
+	s.subCount++
 	return true
+}
+
+func (s *GRPCServer) leaveSub() {
+	s.subMu.Lock()
+	s.subCount--
+	s.subMu.Unlock()
+	s.subs.Done()
 }
 
 // send sends one alert; one the client could not take goes back to the

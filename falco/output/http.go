@@ -3,12 +3,16 @@ package output
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/falco-trace/falco-trace/falco/config"
 )
 
 // HTTPOptions configures the http output.
@@ -21,7 +25,8 @@ type HTTPOptions struct {
 	// Timeout bounds one POST attempt; default 5 s.
 	Timeout time.Duration
 	// MaxRetries is the number of attempts after the first one, made only
-	// for transport errors, 429 and 5xx; default 2. Negative = no retry.
+	// for transport errors that may pass (not a bad URL, redirect or
+	// certificate), 429 and 5xx; default 2. Negative = no retry.
 	MaxRetries int
 	// RetryBackoff is the wait before the first retry, doubled each time;
 	// default 250 ms.
@@ -44,9 +49,22 @@ type HTTP struct {
 // ErrHTTPStatus is wrapped by errors for non-2xx responses.
 var ErrHTTPStatus = errors.New("unexpected HTTP status")
 
+// ErrHTTPRedirect is wrapped by the error for a redirect the output will
+// not follow (to a scheme other than http/https, or too many); retrying
+// cannot help.
+var ErrHTTPRedirect = errors.New("http output: bad redirect")
+
+// maxRedirects is net/http's default limit.
+const maxRedirects = 10
+
+// NewHTTP checks the URL (config.CheckHTTPURL: an http or https URL with a
+// host) and returns the output; nothing is sent yet.
 func NewHTTP(opts HTTPOptions) (*HTTP, error) {
 	if opts.URL == "" {
 		return nil, errors.New("http output: no url")
+	}
+	if err := config.CheckHTTPURL(opts.URL); err != nil {
+		return nil, fmt.Errorf("http output: url: %w", err)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 5 * time.Second
@@ -65,7 +83,7 @@ func NewHTTP(opts HTTPOptions) (*HTTP, error) {
 	}
 	client := opts.Client
 	if client == nil {
-		client = &http.Client{}
+		client = &http.Client{CheckRedirect: checkRedirect}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &HTTP{opts: opts, client: client, ctx: ctx, cancel: cancel}, nil
@@ -113,7 +131,7 @@ func (h *HTTP) post(body []byte) (retry bool, err error) {
 	req.Header.Set("User-Agent", h.opts.UserAgent)
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return h.ctx.Err() == nil, err
+		return h.ctx.Err() == nil && !permanent(err), err
 	}
 	// Drain so the connection is reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64*1024))
@@ -123,6 +141,32 @@ func (h *HTTP) post(body []byte) (retry bool, err error) {
 	}
 	retry = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 	return retry, fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
+}
+
+// checkRedirect refuses, with a typed error, the redirects the transport
+// would fail on every time.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: stopped after %d redirects", ErrHTTPRedirect, maxRedirects)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: to %q", ErrHTTPRedirect, req.URL.Redacted())
+	}
+	return nil
+}
+
+// permanent reports transport errors that the same request would meet
+// again: a refused redirect, or a server certificate that does not verify.
+// Connection errors, timeouts and DNS failures may pass and are retried.
+func permanent(err error) bool {
+	var (
+		verifyErr   *tls.CertificateVerificationError
+		unknownCA   x509.UnknownAuthorityError
+		wrongHost   x509.HostnameError
+		invalidCert x509.CertificateInvalidError
+	)
+	return errors.Is(err, ErrHTTPRedirect) || errors.As(err, &verifyErr) ||
+		errors.As(err, &unknownCA) || errors.As(err, &wrongHost) || errors.As(err, &invalidCert)
 }
 
 func (h *HTTP) Reopen() error { return nil }

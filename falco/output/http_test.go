@@ -3,6 +3,8 @@ package output
 import (
 	"errors"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/falco-trace/falco-trace/falco/config"
 	"github.com/falco-trace/falco-trace/falco/rules"
 )
 
@@ -149,4 +152,110 @@ func TestHTTPDeadEndpointDoesNotStallDispatcher(t *testing.T) {
 		t.Errorf("http stats %+v: want both failures and queue-full drops", st)
 	}
 	d.Close(ctxTimeout(t, 5*time.Second))
+}
+
+func TestNewHTTPRejectsBadURL(t *testing.T) {
+	tests := []struct {
+		name    string
+		url     string
+		wantErr bool
+	}{
+		{"http", "http://127.0.0.1:2801/", false},
+		{"https with path", "https://hooks.example.com/services/x?y=1", false},
+		{"upper-case scheme", "HTTP://example.com", false},
+		{"no scheme", "example.com/falco", true},
+		{"host and port, no scheme", "localhost:2801", true},
+		{"other scheme", "ftp://example.com/", true},
+		{"no host", "http:///falco", true},
+		{"port only", "http://:2801/", true},
+		{"unparsable", "http://exa mple.com/", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := NewHTTP(HTTPOptions{URL: tt.url})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("NewHTTP(%q): err = %v, wantErr %t", tt.url, err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, config.ErrBadHTTPURL) {
+				t.Errorf("NewHTTP(%q): %v does not wrap config.ErrBadHTTPURL", tt.url, err)
+			}
+			if h != nil {
+				h.Close()
+			}
+		})
+	}
+}
+
+// TestHTTPRetriesOnlyWhatMayPass: errors the same request meets every time
+// (a certificate that does not verify, a redirect to another scheme) are
+// not retried; a dropped connection is.
+func TestHTTPRetriesOnlyWhatMayPass(t *testing.T) {
+	// A listener that counts connections and closes them at once.
+	hangUp := func(t *testing.T) (string, *atomic.Int32) {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lis.Close() })
+		var conns atomic.Int32
+		go func() {
+			for {
+				c, err := lis.Accept()
+				if err != nil {
+					return
+				}
+				conns.Add(1)
+				c.Close()
+			}
+		}()
+		return "http://" + lis.Addr().String() + "/", &conns
+	}
+	// A TLS server whose certificate the default client does not trust.
+	untrusted := func(t *testing.T) (string, *atomic.Int32) {
+		var conns atomic.Int32
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv.URL, &conns
+	}
+	redirectToFTP := func(t *testing.T) (string, *atomic.Int32) {
+		var requests atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			http.Redirect(w, r, "ftp://example.com/falco", http.StatusTemporaryRedirect)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL, &requests
+	}
+	tests := []struct {
+		name         string
+		endpoint     func(*testing.T) (string, *atomic.Int32)
+		wantAttempts int32
+	}{
+		{"connection closed: retried", hangUp, 3},
+		{"untrusted certificate: not retried", untrusted, 1},
+		{"redirect to ftp: not retried", redirectToFTP, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, attempts := tt.endpoint(t)
+			h, err := NewHTTP(HTTPOptions{URL: url, Timeout: 2 * time.Second, RetryBackoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			if err := h.Write(testAlert(1, rules.Error), []byte("x")); err == nil {
+				t.Fatal("write succeeded")
+			}
+			if n := attempts.Load(); n != tt.wantAttempts {
+				t.Errorf("%d attempts, want %d", n, tt.wantAttempts)
+			}
+		})
+	}
 }
