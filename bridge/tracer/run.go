@@ -140,3 +140,18 @@ func handleSignal(t *Tracer, sig os.Signal, opts SessionOptions, ttyGroup bool) 
 		return
 	}
 }
+
+// ForwardSignal passes sig on as Run does: to the workload (launch) or the
+// target (attach; SIGINT/SIGTERM detach with DetachOnSignal), skipping the
+// signals a terminal already sent to the whole process group (ttyGroup, see
+// InTerminalGroup). For supervisors that run their own loop around Start.
+func ForwardSignal(t *Tracer, sig os.Signal, opts SessionOptions, ttyGroup bool) {
+	handleSignal(t, sig, opts, ttyGroup)
+}
+
+// InTerminalGroup reports whether stdin is a terminal: the terminal's
+// signals (SIGINT, SIGQUIT, SIGTSTP) then reach the workload directly.
+func InTerminalGroup() bool {
+	_, err := unix.IoctlGetTermios(int(os.Stdin.Fd()), unix.TCGETS)
+	return err == nil
+}

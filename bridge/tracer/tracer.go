@@ -42,8 +42,16 @@ type Options struct {
 	RingID string
 	// Filter is the seccomp program installed in the workload before exec.
 	// Nil runs without a filter: every syscall stops (PTRACE_SYSCALL mode),
-	// which is what attach always does.
+	// which is what attach does unless AttachSeccomp is set.
 	Filter []unix.SockFilter
+	// AttachSeccomp (attach): install a seccomp filter (Filter, or
+	// AttachFilter() when nil) into each attached process at one of its
+	// system call stops, so that only the traced calls stop. A process that
+	// carries the filter depends on the tracer from then on: detaching is
+	// refused (its traced calls would fail with ENOSYS), and if the tracer
+	// dies they do fail. Processes where it cannot be done safely stay
+	// traced without a filter (logged).
+	AttachSeccomp bool
 	// Syscalls are the syscall numbers whose events are recorded. Nil = the
 	// syscalls that the default seccomp policy traces.
 	Syscalls []uint32
@@ -271,7 +279,7 @@ func (t *Tracer) readStatus(first chan<- Status) {
 		var ee *exec.ExitError
 		if errors.As(werr, &ee) {
 			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				t.err = fmt.Errorf("%w: killed by signal %v", ErrTracerDied, ws.Signal())
+				t.err = fmt.Errorf("%w: killed by signal %d (%s)", ErrTracerDied, int(ws.Signal()), unix.SignalName(ws.Signal()))
 				return
 			}
 		}
@@ -386,6 +394,26 @@ func DefaultFilter() ([]unix.SockFilter, error) {
 	return seccomp.Build(seccomp.DefaultPolicy())
 }
 
+// AttachFilter builds the program installed into attached processes: the
+// default policy's traced calls, but nothing refused. A running process may
+// already use io_uring or the i386/x32 ABIs, which launch refuses from the
+// start (seccomp package comment); refusing them later would break it, so
+// here they are allowed, as they are when attaching without a filter (the
+// tracer does not decode those calls either way).
+func AttachFilter() ([]unix.SockFilter, error) {
+	p := seccomp.DefaultPolicy()
+	p.ForeignArch = seccomp.Allow
+	p.X32 = seccomp.Allow
+	for _, e := range p.Entries() {
+		if e.Action != seccomp.Trace {
+			if err := p.Remove(e.Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return seccomp.Build(p)
+}
+
 func encodeOptions(opts *Options) ([]byte, error) {
 	var argv bytes.Buffer
 	switch opts.Mode {
@@ -417,6 +445,19 @@ func encodeOptions(opts *Options) ([]byte, error) {
 	if opts.Verbose {
 		flags |= ctracer.OptVerbose
 	}
+	filter := opts.Filter
+	if opts.Mode == Attach {
+		filter = nil
+		if opts.AttachSeccomp {
+			flags |= ctracer.OptAttachSeccomp
+			if filter = opts.Filter; filter == nil {
+				var err error
+				if filter, err = AttachFilter(); err != nil {
+					return nil, fmt.Errorf("tracer: attach filter: %w", err)
+				}
+			}
+		}
+	}
 	syscalls := opts.Syscalls
 	if syscalls == nil {
 		syscalls = DefaultSyscalls()
@@ -429,7 +470,7 @@ func encodeOptions(opts *Options) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	hdr := []uint32{ctracer.OptsMagic, ctracer.OptsVersion, uint32(opts.Mode), uint32(int32(opts.PID)), flags,
-		uint32(len(opts.Command)), uint32(argv.Len()), uint32(len(opts.Filter))}
+		uint32(len(opts.Command)), uint32(argv.Len()), uint32(len(filter))}
 	if opts.Mode == Attach {
 		hdr[5], hdr[6] = 0, 0
 		argv.Reset()
@@ -442,7 +483,7 @@ func encodeOptions(opts *Options) ([]byte, error) {
 		return nil, fmt.Errorf("tracer: options header is %d bytes, want %d: %w", out.Len(), ctracer.OptsSize, ErrProtocol)
 	}
 	out.Write(argv.Bytes())
-	for _, f := range opts.Filter {
+	for _, f := range filter {
 		_ = binary.Write(&out, binary.LittleEndian, f.Code)
 		out.WriteByte(f.Jt)
 		out.WriteByte(f.Jf)

@@ -171,8 +171,13 @@ static bool wait_for_room(unsigned *spins)
 
 int ft_ring_record(uint16_t type, uint64_t tid, uint64_t *ctx, uint32_t syscall_id, ft_filler_fn fill)
 {
-	if (g_info == NULL || !ft_ring_capturing())
+	if (g_info == NULL || !ft_ring_capturing()) {
+		/* A consumer is registered but stopped, e.g. marked stopped by the supervisor after the
+		 * engine died and before its restart: this event is lost, count it. */
+		if (g_status != NULL && g_status->m_capturing_pid != 0)
+			ft_stat_dropped++;
 		return 1;
+	}
 	if (fill == NULL)
 		fill = g_ppm_events[type].filler_callback;
 	if (fill == NULL)

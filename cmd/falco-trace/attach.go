@@ -12,9 +12,9 @@ var attachCommand = &cli.Command{
 	Name:      "attach",
 	Usage:     "Trace a running process, its threads and descendants, and raise Falco alerts",
 	ArgsUsage: "[flags] -p PID [--print-events [FILTER]]",
-	Flags: append(append(append([]cli.Flag{
+	Flags: append(append(append(append([]cli.Flag{
 		&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "process to trace (with its threads and descendants)", EnvVars: []string{"FALCO_TRACE_PID"}},
-	}, tracerFlags...), printEventsFlags...), liveDetectionFlags()...),
+	}, tracerFlags...), supervisionFlags...), printEventsFlags...), liveDetectionFlags()...),
 	Action: func(cliContext *cli.Context) error {
 		pid := cliContext.Int("pid")
 		args := cliContext.Args().Slice()
@@ -39,6 +39,6 @@ var attachCommand = &cli.Command{
 			return runDetection(cliContext, opts)
 		}
 		setup, onBatch := eventPrinter(cliContext, filterExpr, os.Stdout)
-		return runWithInspector(cliContext.Context, opts, setup, onBatch)
+		return runWithInspector(cliContext, opts, setup, onBatch)
 	},
 }

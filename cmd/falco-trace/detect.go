@@ -31,7 +31,7 @@ import (
 func detectionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "Falco configuration file (falco.yaml); without it the built-in configuration is used", EnvVars: []string{"FALCO_TRACE_CONFIG"}},
-		&cli.StringSliceFlag{Name: "rules-file", Aliases: []string{"r"}, Usage: "rules file or directory, repeatable, loaded in order; replaces rules_file (default: the built-in rules)", EnvVars: []string{"FALCO_TRACE_RULES_FILE"}},
+		&cli.StringSliceFlag{Name: "rules-file", Aliases: []string{"r"}, Usage: "rules file or directory, repeatable, loaded in order; replaces rules_file (default: the built-in rules; @builtin names them, e.g. -r @builtin -r falco_rules.yaml)", EnvVars: []string{"FALCO_TRACE_RULES_FILE"}},
 		&cli.StringSliceFlag{Name: "option", Aliases: []string{"o"}, Usage: "set a configuration key: key=value, dotted paths allowed (e.g. -o json_output=true)", EnvVars: []string{"FALCO_TRACE_OPTION"}},
 		&cli.StringSliceFlag{Name: "disable-rule", Aliases: []string{"D"}, Usage: "disable the rules whose name contains this text (repeatable)", EnvVars: []string{"FALCO_TRACE_DISABLE_RULE"}},
 		&cli.StringSliceFlag{Name: "disable-tag", Aliases: []string{"T"}, Usage: "disable the rules with this tag (repeatable)", EnvVars: []string{"FALCO_TRACE_DISABLE_TAG"}},
@@ -228,8 +228,8 @@ func (d *detection) ruleSources() ([]compiler.Source, error) {
 	var skipped []string
 	builtIn := false
 	for _, entry := range d.cfg.RulesFiles {
-		if entry == config.EmbeddedRules {
-			sources = append(sources, compiler.Source{Name: rules.DefaultRulesName, Content: rules.DefaultRules})
+		if entry == config.EmbeddedRules || entry == builtinRulesRef {
+			sources = append(sources, builtinRulesSource())
 			builtIn = true
 			continue
 		}
@@ -372,7 +372,7 @@ func (d *detection) checkDrops(st sinsp.Stats) error {
 	}
 	if decision.Exit {
 		d.dropExit = true
-		return errors.New(decision.Message + " Exiting.")
+		return &stopDetectionError{msg: decision.Message + " Exiting."}
 	}
 	return nil
 }
@@ -436,7 +436,7 @@ func selfProtectionSource(cfg *config.Config, opts detectionOptions) compiler.So
 		files = append(files, opts.ConfigPath)
 	}
 	for _, entry := range cfg.RulesFiles {
-		if entry != config.EmbeddedRules {
+		if entry != config.EmbeddedRules && entry != builtinRulesRef {
 			files = append(files, entry)
 		}
 	}
@@ -465,8 +465,14 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 	if err != nil {
 		return err
 	}
-	dopts.SelfPIDs = []int{os.Getpid()}
-	removeStaleRings("/dev/shm")
+	if !isEngineProcess() {
+		// The supervisor: the engine process (this binary again, same
+		// command line) loads and checks everything below before the
+		// workload starts.
+		return runWithConsumer(cliContext, opts, consumerHooks{})
+	}
+	// The tampering rules protect the supervisor and this engine.
+	dopts.SelfPIDs = []int{os.Getppid(), os.Getpid()}
 	stdout, stderr := cliContext.App.Writer, cliContext.App.ErrWriter
 	det, err := newDetection(dopts, stdout, stderr)
 	if err != nil {
@@ -475,6 +481,11 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 	identity := resolveContainer(cliContext)
 	det.setIdentity(identity)
 	capturePath := cliContext.String("capture")
+	if capturePath != "" && os.Getenv(envEngineRestart) != "" {
+		// A restarted engine cannot append to the first engine's capture.
+		capturePath += fmt.Sprintf(".restart-%d", os.Getpid())
+		det.log.WithField("file", capturePath).Warn("the engine was restarted: the capture continues in a new file")
+	}
 	started := time.Now()
 	var insp *sinsp.Inspector
 	var last sinsp.Stats
@@ -488,7 +499,7 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 			return err
 		}
 		last = insp.Stats()
-		// A drop action "exit" ends the run, as it ends Falco.
+		// A drop action "exit" ends detection, as it ends Falco.
 		dropErr = det.checkDrops(last)
 		return dropErr
 	}
@@ -498,16 +509,25 @@ func runDetection(cliContext *cli.Context, opts tracer.SessionOptions) error {
 		}
 		return i.StartDump(capturePath)
 	}
-	runErr := runWithConsumer(cliContext.Context, opts, consumerHooks{
+	reopen := func() {
+		if err := det.outputs.Dispatcher.Reopen(); err != nil {
+			det.log.WithError(err).Warn("reopening outputs")
+		}
+	}
+	alert := func(rule, msg string, fields map[string]string) {
+		a := output.NewInternalAlert(time.Now(), rule, msg, det.hostname, fields)
+		a.Priority = rules.Critical
+		det.outputs.SendInternal(a)
+	}
+	runErr := runWithConsumer(cliContext, opts, consumerHooks{
 		New:     func() (*sinsp.Inspector, error) { return newInspectorFor(identity) },
 		Setup:   setup,
 		Opened:  opened,
 		OnBatch: onBatch,
+		Reopen:  reopen,
+		Alert:   alert,
 	})
 	det.finish(stdout, stderr, &last, time.Since(started))
-	if dropErr != nil && runErr == nil {
-		return &ExitError{Code: 1, Err: dropErr}
-	}
 	var exitErr *ExitError
 	if runErr != nil && !errors.As(runErr, &exitErr) {
 		return &ExitError{Code: 1, Err: runErr}

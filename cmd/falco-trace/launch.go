@@ -10,7 +10,7 @@ var launchCommand = &cli.Command{
 	Name:      "launch",
 	Usage:     "Start a command under the tracer and raise Falco alerts while it runs",
 	ArgsUsage: "[flags] [--print-events [FILTER]] -- COMMAND [ARG...]",
-	Flags:     append(append(append([]cli.Flag{}, tracerFlags...), printEventsFlags...), liveDetectionFlags()...),
+	Flags:     append(append(append(append([]cli.Flag{}, tracerFlags...), supervisionFlags...), printEventsFlags...), liveDetectionFlags()...),
 	Action: func(cliContext *cli.Context) error {
 		filterExpr, command := splitFilterAndCommand(cliContext.Args().Slice())
 		if filterExpr != "" && !cliContext.Bool("print-events") {
@@ -24,6 +24,6 @@ var launchCommand = &cli.Command{
 			return runDetection(cliContext, opts)
 		}
 		setup, onBatch := eventPrinter(cliContext, filterExpr, os.Stdout)
-		return runWithInspector(cliContext.Context, opts, setup, onBatch)
+		return runWithInspector(cliContext, opts, setup, onBatch)
 	},
 }

@@ -38,6 +38,8 @@ var tracerFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "no-seccomp", Usage: "launch without a seccomp filter: every system call stops (slow; debugging)", EnvVars: []string{"FALCO_TRACE_NO_SECCOMP"}},
 	&cli.BoolFlag{Name: "pin-cpu", Usage: "pin the tracer and the workload to one CPU (faster stops; the workload then sees a one-CPU affinity mask)", EnvVars: []string{"FALCO_TRACE_PIN_CPU"}},
 	&cli.BoolFlag{Name: "detach", Usage: "attach: on SIGINT/SIGTERM detach and leave the process running", EnvVars: []string{"FALCO_TRACE_DETACH"}},
+	&cli.BoolFlag{Name: "attach-seccomp", Usage: "attach: install a seccomp filter into the traced processes so that only the traced system calls stop (much faster); " +
+		"the processes then depend on falco-trace: no --detach, and if falco-trace dies their traced system calls fail with ENOSYS", EnvVars: []string{"FALCO_TRACE_ATTACH_SECCOMP"}},
 }
 
 // tracerOptionsFromCLI validates -p PID / COMMAND and builds the tracer options.
@@ -53,8 +55,20 @@ func tracerOptionsFromCLI(cliContext *cli.Context, pid int, command []string) (t
 		opts.Mode = tracer.Attach
 		opts.PID = pid
 		opts.DetachOnSignal = cliContext.Bool("detach")
-		logrus.WithField("component", "tracer").WithField("pid", pid).
-			Info("attaching without a seccomp filter: every system call of the process stops once (slower than launch)")
+		opts.AttachSeccomp = cliContext.Bool("attach-seccomp")
+		if opts.AttachSeccomp && opts.DetachOnSignal {
+			return opts, usageErrorf("--detach cannot be combined with --attach-seccomp: a process carrying the seccomp filter " +
+				"cannot be detached safely (without a tracer its traced system calls fail with ENOSYS)")
+		}
+		if !isEngineProcess() { // said once, by the supervisor
+			log := logrus.WithField("component", "tracer").WithField("pid", pid)
+			if opts.AttachSeccomp {
+				log.Info("attaching with --attach-seccomp: a seccomp filter is installed into each process at one of its next system calls; " +
+					"the process then depends on falco-trace (no detach; if falco-trace dies its traced system calls fail with ENOSYS)")
+			} else {
+				log.Info("attaching without a seccomp filter: every system call of the process stops once (slower than launch)")
+			}
+		}
 	case len(command) > 0:
 		opts.Mode = tracer.Launch
 		opts.Command = command

@@ -175,6 +175,7 @@ func TestCLIErrors(t *testing.T) {
 		{"attach missing pid", []string{"attach", "--print-events", "-p", "1073741000"}, 1, "no such process"},
 		{"attach own pid", []string{"attach", "--print-events", "-p", strconv.Itoa(os.Getpid())}, 2, "cannot trace falco-trace itself"},
 		{"trace without command", []string{"trace"}, 2, "missing COMMAND"},
+		{"attach-seccomp with detach", []string{"attach", "--attach-seccomp", "--detach", "-p", "1"}, 2, "--detach cannot be combined with --attach-seccomp"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/falco-trace/falco-trace/bridge/sinsp"
@@ -51,17 +49,18 @@ func (s *inspectorSource) ReadBatch() (bool, error) {
 	return b.Timeout && b.Events == 0, nil
 }
 
-// runWithInspector is the reusable "open consumer, start tracer, loop over
-// batches" path of launch and attach: it opens a libsinsp consumer on a new
-// private ring, lets setup install programs or the event printer, runs the
-// tracer, and hands every batch to onBatch until the workload has ended and
-// the ring is drained. The ring's shm objects are removed at the end.
-func runWithInspector(ctx context.Context, opts tracer.SessionOptions,
+// runWithInspector is the reusable "consumer + tracer" path of launch and
+// attach --print-events: in the supervisor it supervises the engine and the
+// tracer (superviseRun); in the engine process it opens a libsinsp consumer
+// on the supervisor's ring, lets setup install the event printer, and hands
+// every batch to onBatch until the workload has ended and the ring is
+// drained (runEngine).
+func runWithInspector(cliContext *cli.Context, opts tracer.SessionOptions,
 	setup func(*sinsp.Inspector) error, onBatch func(sinsp.Batch) error) error {
-	return runWithConsumer(ctx, opts, consumerHooks{New: sinsp.New, Setup: setup, OnBatch: onBatch})
+	return runWithConsumer(cliContext, opts, consumerHooks{New: sinsp.New, Setup: setup, OnBatch: onBatch})
 }
 
-// consumerHooks customise the consumer of a traced run.
+// consumerHooks customise the consumer (engine) of a traced run.
 type consumerHooks struct {
 	// New creates the inspector (e.g. with a static container).
 	New func() (*sinsp.Inspector, error)
@@ -72,39 +71,21 @@ type consumerHooks struct {
 	Opened func(*sinsp.Inspector) error
 	// OnBatch handles every batch read.
 	OnBatch func(sinsp.Batch) error
+	// Reopen reopens the outputs (SIGUSR1); nil when there are none.
+	Reopen func()
+	// Alert raises a Critical internal alert (engine restarted, tracer
+	// died); nil when there are no outputs.
+	Alert func(rule, msg string, fields map[string]string)
 }
 
-// runWithConsumer is runWithInspector with every hook.
-func runWithConsumer(ctx context.Context, opts tracer.SessionOptions, hooks consumerHooks) error {
-	setup, onBatch := hooks.Setup, hooks.OnBatch
-	insp, err := hooks.New()
-	if err != nil {
-		return err
+// runWithConsumer is runWithInspector with every hook: superviseRun in the
+// supervisor, runEngine in the engine process.
+func runWithConsumer(cliContext *cli.Context, opts tracer.SessionOptions, hooks consumerHooks) error {
+	if !isEngineProcess() {
+		removeStaleRings("/dev/shm")
+		return superviseRun(cliContext.Context, opts, cliContext.Bool("fail-closed"))
 	}
-	defer insp.Close()
-	if setup != nil {
-		if err := setup(insp); err != nil {
-			return err
-		}
-	}
-	opts.RingID = newRingID()
-	defer func() {
-		if err := sinsp.RemoveRing(opts.RingID); err != nil {
-			logrus.WithField("component", "tracer").WithError(err).Warn("removing the udig ring")
-		}
-	}()
-	if err := insp.OpenUdig(opts.RingID); err != nil {
-		return err
-	}
-	if hooks.Opened != nil {
-		if err := hooks.Opened(insp); err != nil {
-			return err
-		}
-	}
-	err = runTraced(ctx, opts, &inspectorSource{insp: insp, onBatch: onBatch})
-	st := insp.Stats()
-	logrus.WithField("component", "tracer").WithFields(logrus.Fields{"stats": fmt.Sprintf("%+v", st)}).Debug("consumer finished")
-	return err
+	return runEngine(hooks)
 }
 
 // printEventsFlags enable the event printer of launch and attach.
