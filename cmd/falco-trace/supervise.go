@@ -498,12 +498,8 @@ func (s *supervisor) exitStatus(res tracer.Result, terr error, tracerDied bool) 
 		}
 		return &ExitError{Code: 1, Err: terr}
 	}
-	if res.Detached {
-		logrus.WithField("component", "tracer").Info("detached; the process keeps running")
-		return nil
-	}
-	if res.ExitCode != 0 {
-		return &ExitError{Code: res.ExitCode}
+	if err := workloadExit(res); err != nil || res.Detached {
+		return err
 	}
 	if s.engineStopped {
 		return &ExitError{Code: 1}

@@ -134,6 +134,12 @@ func runTraced(ctx context.Context, opts tracer.SessionOptions, src tracer.Event
 		}
 		return &ExitError{Code: 1, Err: err}
 	}
+	return workloadExit(res)
+}
+
+// workloadExit maps how the traced workload ended to falco-trace's exit: its
+// own exit code (128+signal when killed), or success when attach detached.
+func workloadExit(res tracer.Result) error {
 	if res.Detached {
 		logrus.WithField("component", "tracer").Info("detached; the process keeps running")
 		return nil
