@@ -89,3 +89,48 @@ func TestDecodeStatus(t *testing.T) {
 		t.Errorf("wire sizes %d/%d, want 256/96 (tracer.h changed?)", ctracer.StatusSize, ctracer.OptsSize)
 	}
 }
+
+// TestEncodeAttachSeccomp: attach sends a filter only with AttachSeccomp
+// (flag set), and the default attach filter refuses nothing.
+func TestEncodeAttachSeccomp(t *testing.T) {
+	filter := []unix.SockFilter{{Code: 0x20, K: 4}, {Code: 0x06, K: 0x7fff0000}}
+	attachFilter, err := AttachFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		opts          Options
+		wantFlag      bool
+		wantFilterLen int
+	}{
+		{"attach ignores a filter without AttachSeccomp", Options{Mode: Attach, PID: 42, Filter: filter}, false, 0},
+		{"attach with AttachSeccomp and a filter", Options{Mode: Attach, PID: 42, Filter: filter, AttachSeccomp: true}, true, len(filter)},
+		{"attach with AttachSeccomp, default filter", Options{Mode: Attach, PID: 42, AttachSeccomp: true}, true, len(attachFilter)},
+		{"launch ignores AttachSeccomp", Options{Mode: Launch, Command: []string{"x"}, Filter: filter, AttachSeccomp: true}, false, len(filter)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := encodeOptions(&tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			le := binary.LittleEndian
+			if got := le.Uint32(b[16:])&ctracer.OptAttachSeccomp != 0; got != tc.wantFlag {
+				t.Errorf("%s: attach-seccomp flag %v, want %v", tc.name, got, tc.wantFlag)
+			}
+			if got := int(le.Uint32(b[28:])); got != tc.wantFilterLen {
+				t.Errorf("%s: filter_len %d, want %d", tc.name, got, tc.wantFilterLen)
+			}
+			if got := len(b) - ctracer.OptsSize - int(le.Uint32(b[24:])); got != 8*tc.wantFilterLen {
+				t.Errorf("%s: %d filter bytes, want %d", tc.name, got, 8*tc.wantFilterLen)
+			}
+		})
+	}
+	for i, ins := range attachFilter {
+		if ins.Code&0x07 == unix.BPF_RET && ins.K&unix.SECCOMP_RET_ACTION_FULL != unix.SECCOMP_RET_ALLOW &&
+			ins.K&unix.SECCOMP_RET_ACTION_FULL != unix.SECCOMP_RET_TRACE {
+			t.Errorf("attach filter instruction %d returns %#x: it must only allow or trace", i, ins.K)
+		}
+	}
+}

@@ -46,6 +46,29 @@ uint16_t ft_execveat_exit(pid_t tid, int64_t ret);
 /* flags.c: the driver's CLONE_* -> PPM_CL_* conversion. */
 uint32_t ft_clone_flags_to_scap(unsigned long flags);
 
+/* inject.c: --attach-seccomp, installing the seccomp filter into attached processes.
+ * ft_inject_init copies prog (len struct sock_filter) and enables it; without it every
+ * other function is a no-op that reports "not filtered". State is per process (tgid). */
+void ft_inject_init(const void *prog, uint32_t len);
+bool ft_inject_enabled(void);
+/* Extra PTRACE_SEIZE options (PTRACE_O_TRACESECCOMP when enabled). */
+long ft_inject_ptrace_opts(void);
+/* The process carries the filter: its threads are resumed with PTRACE_CONT between calls. */
+bool ft_inject_filtered(pid_t tgid);
+/* A new child process (not a thread) of parent_tgid was reported. */
+void ft_inject_fork(pid_t parent_tgid, pid_t child);
+/* The process (its leader) is gone; tgid may be reused. */
+void ft_inject_forget(pid_t tgid);
+/* At a detach request: logs and returns true when a filtered process would be left behind. */
+bool ft_inject_refuse_detach(void);
+/* At a syscall-exit stop of tid (after it was recorded): installs the filter into its
+ * process when pending and safe. FT_INJECT_NONE: the thread is still at that exit stop with
+ * its original registers, resume it as usual. FT_INJECT_STOP: another report of tid came
+ * first and is in *status (registers restored when it is a stop): handle it instead of
+ * resuming. FT_INJECT_GONE: the thread vanished without a report; do not resume it. */
+enum { FT_INJECT_NONE = 0, FT_INJECT_STOP = 1, FT_INJECT_GONE = 2 };
+int ft_inject_at_exit(pid_t tid, pid_t tgid, int *status);
+
 /* ptrace.c / entry.c */
 void ft_status_send(uint32_t kind, int32_t pid, int32_t code, int32_t err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

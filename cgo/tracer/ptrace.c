@@ -358,7 +358,8 @@ static void emit_child_clone(struct thr *parent, struct thr *child)
 
 static void resume(struct thr *t, int sig)
 {
-	long req = (t->in_syscall || !g_use_filter) ? PTRACE_SYSCALL : PTRACE_CONT;
+	bool filtered = g_use_filter || ft_inject_filtered(t->tgid);
+	long req = (t->in_syscall || !filtered) ? PTRACE_SYSCALL : PTRACE_CONT;
 	if (pt(req, t->tid, 0, (unsigned long)sig) != 0 && errno != ESRCH)
 		ft_log(1, "resume %d: %s", t->tid, strerror(errno));
 }
@@ -366,6 +367,7 @@ static void resume(struct thr *t, int sig)
 /* ---------------- stop handling ---------------- */
 
 static int g_root_status = -1;
+static void handle_gone(pid_t pid, int status);
 
 static void handle_new_child(struct thr *parent, pid_t child_tid)
 {
@@ -375,6 +377,8 @@ static void handle_new_child(struct thr *parent, pid_t child_tid)
 	if (!c)
 		c = thr_add(child_tid, thread ? parent->tgid : child_tid);
 	c->tgid = thread ? parent->tgid : child_tid;
+	if (!thread)
+		ft_inject_fork(parent->tgid, child_tid);
 	if (parent->record) {
 		emit_child_clone(parent, c);
 		parent->child_recorded = child_tid;
@@ -421,12 +425,26 @@ static void handle_stop(pid_t pid, int status)
 					args[i] = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args[i]
 										      : info.seccomp.args[i];
 				int nr = (int)(info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.nr : info.seccomp.nr);
-				if (info.arch != AUDIT_ARCH_X86_64 || nr < 0)
+				if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && t->in_syscall && t->nr == nr)
+					; /* attach: resumed with PTRACE_SYSCALL before its filter existed, the
+					   * entry stop of this call was already handled */
+				else if (info.arch != AUDIT_ARCH_X86_64 || nr < 0)
 					t->in_syscall = true, t->record = false;
 				else
 					on_enter(t, nr, args);
 			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 				on_exit_stop(t, info.exit.rval);
+				int st;
+				switch (ft_inject_at_exit(pid, t->tgid, &st)) {
+				case FT_INJECT_STOP:
+					if (WIFSTOPPED(st))
+						handle_stop(pid, st);
+					else
+						handle_gone(pid, st);
+					return;
+				case FT_INJECT_GONE:
+					return;
+				}
 			}
 		}
 		resume(t, 0);
@@ -548,6 +566,7 @@ static void release_orphaned_parked(void)
 static void handle_gone(pid_t pid, int status)
 {
 	struct thr *t = thr_find(pid);
+	ft_inject_forget(pid);
 	if (t && !t->exit_seen)
 		ft_emit_procexit(pid, status);
 	if (t) {
@@ -606,7 +625,9 @@ static void read_options(void)
 		if (p > strs + g_opts.argv_len + 1)
 			fail(FT_ERR_PROTOCOL, EPROTO, "%s", "bad argv");
 	}
-	g_use_filter = g_opts.filter_len > 0;
+	g_use_filter = g_opts.filter_len > 0 && g_opts.mode == FT_MODE_LAUNCH;
+	if (g_opts.mode == FT_MODE_ATTACH && (g_opts.flags & FT_OPT_ATTACH_SECCOMP) && g_opts.filter_len > 0)
+		ft_inject_init(g_filter, g_opts.filter_len);
 	ft_verbose = (g_opts.flags & FT_OPT_VERBOSE) != 0;
 	ft_ring_set_drop_on_full((g_opts.flags & FT_OPT_DROP_ON_FULL) != 0);
 }
@@ -714,7 +735,7 @@ static bool seize_tid(pid_t tid, pid_t tgid)
 {
 	if (thr_find(tid))
 		return false;
-	long opts = g_ptrace_opts_base;
+	long opts = g_ptrace_opts_base | ft_inject_ptrace_opts();
 	if (pt(PTRACE_SEIZE, tid, 0, (unsigned long)opts) != 0) {
 		if (errno == EPERM && tid == g_opts.pid) {
 			int e = errno;
@@ -929,6 +950,8 @@ void ft_tracer_main(void)
 		fail(FT_ERR_PROTOCOL, EINVAL, "%s", "unknown mode");
 
 	for (;;) {
+		if (g_detach_requested && ft_inject_refuse_detach())
+			g_detach_requested = 0;
 		if (g_detach_requested) {
 			detach_all();
 			ft_status_send(FT_ST_STATS, 0, (int32_t)ft_stat_filler_errors, (int32_t)ft_stat_bad_memory, NULL);

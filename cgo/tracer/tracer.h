@@ -36,6 +36,9 @@ enum ft_opt_flags {
 	FT_OPT_DROP_ON_FULL = 1u << 0, /* never wait for the consumer; count drops instead */
 	FT_OPT_PIN_CPU = 1u << 1,      /* launch: pin the tracer and the workload to the workload's CPU */
 	FT_OPT_VERBOSE = 1u << 2,      /* send FT_ST_LOG debug records */
+	FT_OPT_ATTACH_SECCOMP = 1u << 3, /* attach: install the filter that follows the options into
+	                                  * each attached process (inject.c); without it attach
+	                                  * ignores filter_len */
 };
 
 #define FT_INTEREST_BITS 512
@@ -48,7 +51,8 @@ struct ft_opts {
 	uint32_t flags;      /* enum ft_opt_flags */
 	uint32_t argc;       /* launch: number of argv strings */
 	uint32_t argv_len;   /* bytes of argv strings that follow */
-	uint32_t filter_len; /* seccomp instructions that follow; 0 = no filter (PTRACE_SYSCALL mode) */
+	uint32_t filter_len; /* seccomp instructions that follow; 0 = no filter (PTRACE_SYSCALL mode).
+	                      * Launch: installed in the child; attach: only with FT_OPT_ATTACH_SECCOMP */
 	uint8_t interest[FT_INTEREST_BITS / 8]; /* syscall numbers to record (bit nr) */
 };
 

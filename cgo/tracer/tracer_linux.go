@@ -26,6 +26,9 @@ const (
 	OptDropOnFull = C.FT_OPT_DROP_ON_FULL
 	OptPinCPU     = C.FT_OPT_PIN_CPU
 	OptVerbose    = C.FT_OPT_VERBOSE
+	// OptAttachSeccomp: attach mode installs the filter sent with the options
+	// into each attached process (inject.c).
+	OptAttachSeccomp = C.FT_OPT_ATTACH_SECCOMP
 
 	InterestBits = C.FT_INTEREST_BITS
 
