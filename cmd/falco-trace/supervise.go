@@ -112,6 +112,32 @@ func startEngine(ringID, restartReason string, lost uint64) (*engineProc, error)
 
 func (e *engineProc) pid() int { return e.cmd.Process.Pid }
 
+// killedBy reports whether the engine ended on signal sig.
+func (e *engineProc) killedBy(sig syscall.Signal) bool {
+	ws, ok := e.state.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
+}
+
+// restartBudget allows at most maxEngineRestarts restarts within
+// engineRestartWindow.
+type restartBudget struct{ at []time.Time }
+
+// allow records a restart at now and reports whether it is within budget.
+func (b *restartBudget) allow(now time.Time) bool {
+	kept := b.at[:0]
+	for _, t := range b.at {
+		if now.Sub(t) < engineRestartWindow {
+			kept = append(kept, t)
+		}
+	}
+	b.at = kept
+	if len(b.at) >= maxEngineRestarts {
+		return false
+	}
+	b.at = append(b.at, now)
+	return true
+}
+
 // endReason describes how a reaped engine ended, e.g. "killed by signal 9".
 func (e *engineProc) endReason() string {
 	if e.state == nil {
@@ -160,9 +186,9 @@ type supervisor struct {
 	log        *logrus.Entry
 	reaper     *reaper
 	engine     *engineProc // nil: no detection (given up, stopped, killed)
-	restarts   []time.Time
+	restarts   restartBudget
 	// tracerRestarts: attach-mode tracers started again after dying.
-	tracerRestarts []time.Time
+	tracerRestarts restartBudget
 	// failedClosed: the workload was killed because detection died.
 	failedClosed error
 	// detectionLost: detection ended before the workload (fail-open).
@@ -338,21 +364,19 @@ func (s *supervisor) engineDied(t *tracer.Tracer) {
 		s.killWorkload(t, "the detection engine died ("+reason+")")
 		return
 	}
-	now := time.Now()
-	kept := s.restarts[:0]
-	for _, at := range s.restarts {
-		if now.Sub(at) < engineRestartWindow {
-			kept = append(kept, at)
-		}
-	}
-	s.restarts = kept
-	if len(s.restarts) >= maxEngineRestarts {
+	if eng.killedBy(unix.SIGPIPE) {
+		// Its stdout was closed (e.g. `| head`): a new engine would die the
+		// same way. Nobody reads the alerts any more; the workload goes on.
 		s.detectionLost = true
-		s.log.WithField("engine", reason).WithField("restarts", len(s.restarts)).
+		s.log.Warn("the detection engine's output was closed (SIGPIPE); detection stopped, the workload keeps running")
+		return
+	}
+	if !s.restarts.allow(time.Now()) {
+		s.detectionLost = true
+		s.log.WithField("engine", reason).WithField("restarts", maxEngineRestarts).
 			Error("CRITICAL: the detection engine keeps dying; detection stopped, the workload keeps running without it (fail-open)")
 		return
 	}
-	s.restarts = append(s.restarts, now)
 	lost := unreadRingEvents(s.ringID)
 	s.log.WithFields(logrus.Fields{"engine": reason, "lost_events": lost}).
 		Error("CRITICAL: the detection engine died; restarting it, the workload keeps running (fail-open)")
@@ -387,18 +411,9 @@ func (s *supervisor) reattach(t *tracer.Tracer) *tracer.Tracer {
 	if unix.Kill(s.opts.PID, 0) != nil {
 		return nil // the target ended too
 	}
-	now := time.Now()
-	kept := s.tracerRestarts[:0]
-	for _, at := range s.tracerRestarts {
-		if now.Sub(at) < engineRestartWindow {
-			kept = append(kept, at)
-		}
-	}
-	s.tracerRestarts = kept
-	if len(s.tracerRestarts) >= maxEngineRestarts {
+	if !s.tracerRestarts.allow(time.Now()) {
 		return nil
 	}
-	s.tracerRestarts = append(s.tracerRestarts, now)
 	reason := strings.TrimPrefix(terr.Error(), tracer.ErrTracerDied.Error()+": ")
 	msg := fmt.Sprintf("Falco internal: the tracer died (%s); attaching to process %d again, its system calls in between were not seen.", reason, s.opts.PID)
 	s.log.Error("CRITICAL: " + msg)

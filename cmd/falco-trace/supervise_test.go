@@ -6,6 +6,7 @@ package main
 // killed by SIGKILL in the middle of the run.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -449,5 +450,48 @@ func TestSuperviseRestartBudget(t *testing.T) {
 	// drops and counts their events instead of blocking the workload.
 	if !regexp.MustCompile(`events were lost: .* drops=[1-9]\d*`).MatchString(res.stderr) {
 		t.Errorf("the tracer reports no drops\n%s", res)
+	}
+}
+
+// TestSuperviseClosedStdout: when the reader of the alerts goes away
+// (`falco-trace ... | head -1`), the engine dies of SIGPIPE; that is not a
+// crash to restart in a loop: detection stops, the workload runs to its end
+// and its exit code is kept.
+func TestSuperviseClosedStdout(t *testing.T) {
+	env := e2eSetup(t)
+	cmd := exec.Command(env.binary, "launch", "--", "sh", "-c",
+		"for i in $(seq 300); do cat /etc/shadow; done > /dev/null; sleep 0.3; exit 4")
+	cmd.Env = e2eEnviron()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(first, "Shadow password file opened") {
+		t.Fatalf("first line %q, err %v", first, err)
+	}
+	stdout.Close() // like `head -1` exiting
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("falco-trace did not end after its stdout was closed\n%s", stderr.String())
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 4 {
+		t.Errorf("exit: %v, want the workload's code 4\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "output was closed (SIGPIPE)") {
+		t.Errorf("stderr does not explain the stop\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "restarting it") {
+		t.Errorf("the engine was restarted although its stdout is gone\n%s", stderr.String())
 	}
 }
