@@ -84,5 +84,13 @@ lint: check-deps
 demo: deps build
 	@bash scripts/demo.sh $(BIN)
 
+# Overhead benchmark, not a test: prints tables (throughput ratios against
+# the same workload untraced, per-syscall and per-process costs against a
+# do-nothing ptrace tracer, strace, alert latency), never fails on a missed
+# target. About 5.5 minutes on 2 vCPUs. BENCH_ARGS goes to scripts/bench/bench.go,
+# e.g. make bench BENCH_ARGS='-rounds 3 -workloads openclose,getpid -alert-n 0'
+bench: build
+	FALCO_TRACE_BENCH_NO_BUILD=1 bash scripts/bench/bench.sh $(BENCH_ARGS)
+
 clean:
 	rm -rf bin

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // bench.go runs the falco-trace overhead benchmark (make bench, via
-// scripts/bench/run.sh, which builds the tools it needs). Every workload runs
+// scripts/bench/bench.sh, which builds the tools it needs). Every workload runs
 // untraced, under falco-trace, under strace -f and under the floor (the
 // shared mintrace, a do-nothing two-stop ptrace+seccomp tracer trapping the
 // same system calls as falco-trace's default seccomp set), in paired rounds
@@ -73,7 +73,7 @@ type harness struct {
 }
 
 var (
-	toolsDir     = flag.String("tools", "", "directory with osb, mintrace, pingpong and ftbench binaries (run.sh builds them)")
+	toolsDir     = flag.String("tools", "", "directory with osb, mintrace, pingpong and ftbench binaries (bench.sh builds them)")
 	binPath      = flag.String("bin", "bin/falco-trace", "falco-trace binary")
 	rounds       = flag.Int("rounds", 5, "paired rounds per workload")
 	scale        = flag.Float64("scale", 1, "multiplies every workload's iteration count")
@@ -97,7 +97,7 @@ func main() {
 
 func mainErr() error {
 	if *toolsDir == "" {
-		return errors.New("-tools is required (scripts/bench/run.sh builds the tools)")
+		return errors.New("-tools is required (scripts/bench/bench.sh builds the tools)")
 	}
 	tmp, err := os.MkdirTemp(*tmpBase, "ftbench-")
 	if err != nil {
@@ -165,6 +165,7 @@ func mainErr() error {
 	}
 	if len(selected) > 0 {
 		printThroughput(h, selected, samples)
+		printVariants(selected, samples)
 		printCosts(h, samples)
 	}
 	if *alertN > 0 {
@@ -178,11 +179,14 @@ func mainErr() error {
 
 const (
 	vUntraced = "untraced"
+	vUntrPin  = "untraced-pin"
 	vFalco    = "falco-trace"
 	vFalcoPin = "ft-pin"
+	vFalcoAll = "ft-no-seccomp"
 	vStrace   = "strace"
 	vFloor    = "floor"
 	vFloorPin = "floor-pin"
+	vAllow    = "seccomp-allow"
 )
 
 func (h *harness) makeVariants() map[string]variant {
@@ -215,12 +219,23 @@ func (h *harness) makeVariants() map[string]variant {
 	}
 	return map[string]variant{
 		vUntraced: {vUntraced, func(cmd []string) []string { return cmd }},
+		// The baseline of the pinned costs: pinning alone changes fork+wait
+		// (parent and child share a vCPU), which is not the tracer's cost.
+		vUntrPin:  {vUntrPin, func(cmd []string) []string { return append([]string{"taskset", "-c", "0"}, cmd...) }},
 		vFalco:    {vFalco, falco()},
 		vFalcoPin: {vFalcoPin, falco("--pin-cpu")},
+		// Without the seccomp filter every syscall stops: what the default
+		// trapped set saves.
+		vFalcoAll: {vFalcoAll, falco("--no-seccomp")},
 		vStrace:   {vStrace, func(cmd []string) []string { return append([]string{"strace", "-f", "-o", "/dev/null"}, cmd...) }},
 		vFloor:    {vFloor, floor()},
 		// The same vCPU for tracer and tracee, like falco-trace --pin-cpu.
 		vFloorPin: {vFloorPin, floor("-c", "0,0")},
+		// Attached, with a filter that allows everything: what merely
+		// having a seccomp filter costs an untrapped syscall on this kernel.
+		vAllow: {vAllow, func(cmd []string) []string {
+			return append([]string{filepath.Join(h.tools, "mintrace"), "-m", "allow"}, cmd...)
+		}},
 	}
 }
 
@@ -261,9 +276,10 @@ func trappedNumbers() (string, error) {
 
 // ---------------------------------------------------------------- workloads
 
-var allVariants = []string{vUntraced, vFalco, vFalcoPin, vStrace, vFloor, vFloorPin}
+var allVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vStrace, vFloor, vFloorPin}
+var processVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vFalcoAll, vStrace, vFloor, vFloorPin}
 var mainVariants = []string{vUntraced, vFalco, vFalcoPin, vStrace, vFloor}
-var untrappedVariants = []string{vUntraced, vFalco, vFalcoPin, vFloor}
+var untrappedVariants = []string{vUntraced, vFalco, vFalcoPin, vFloor, vAllow}
 
 func twice(pdig float64) func() (float64, string) {
 	return func() (float64, string) { return 2 * pdig, fmt.Sprintf(">=2x pdig (%.3g)", 2*pdig) }
@@ -323,14 +339,14 @@ func (h *harness) workloads() []workload {
 	shellLoop := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do cat /etc/hostname >/dev/null; i=$((i+1)); done`, int(math.Max(1, shellN)))
 	return []workload{
 		{name: "threads", unit: "threads/s", variants: mainVariants, pdig: 0.32, target: twice(0.32), run: osb("threads", 2000)},
-		{name: "launch", unit: "fork+exec/s", variants: allVariants, pdig: 0.46, target: twice(0.46), run: osb("launch", 300)},
+		{name: "launch", unit: "fork+exec/s", variants: processVariants, pdig: 0.46, target: twice(0.46), run: osb("launch", 300)},
 		{name: "procs", unit: "fork+wait/s", variants: allVariants, pdig: 0.41, target: twice(0.41), run: osb("procs", 1000)},
 		{name: "files", unit: "files/s", variants: mainVariants, pdig: 0.11, target: twice(0.11), run: osb("files", 5000, h.tmp)},
 		{name: "openclose", unit: "open+close/s", variants: allVariants, pdig: 0.016, target: twice(0.016), run: osb("openclose", 10000)},
 		{name: "malloc", unit: "malloc/s", variants: untrappedVariants, pdig: 1.05, target: untrapped, run: osb("malloc", 5000000)},
 		// strace stops on every syscall: 1M getpid would take ~40 s under it.
 		{name: "getpid", unit: "getpid/s", variants: untrappedVariants, pdig: 0.88, target: untrapped, run: osb("getpid", 1000000)},
-		{name: "shell", unit: "cat/s", variants: mainVariants, pdig: 0.20, target: twice(0.20),
+		{name: "shell", unit: "cat/s", variants: append(append([]string{}, mainVariants...), vFalcoAll), pdig: 0.20, target: twice(0.20),
 			run: timed(math.Max(1, shellN), func() ([]string, func(), error) {
 				return []string{"sh", "-c", shellLoop}, func() {}, nil
 			})},
@@ -520,13 +536,18 @@ func ratios(s map[string][]result, v string) []float64 {
 	return out
 }
 
-// extraMicros returns per-round (1/score_v - 1/score_untraced) in µs divided
-// by per: the added cost of one operation's unit.
+// extraMicros returns per-round (1/score_v - 1/score_base) in µs divided
+// by per: the added cost of one operation's unit. The base is the untraced
+// run, pinned like v when v is a pinned variant and a pinned baseline exists.
 func extraMicros(s map[string][]result, v string, per float64) []float64 {
+	base := vUntraced
+	if (v == vFalcoPin || v == vFloorPin) && len(s[vUntrPin]) > 0 {
+		base = vUntrPin
+	}
 	var out []float64
 	for i, r := range s[v] {
-		if i < len(s[vUntraced]) {
-			x := (1/r.score - 1/s[vUntraced][i].score) * 1e6 / per
+		if i < len(s[base]) {
+			x := (1/r.score - 1/s[base][i].score) * 1e6 / per
 			if !math.IsNaN(x) && !math.IsInf(x, 0) {
 				out = append(out, x)
 			}
@@ -652,8 +673,28 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 	tw.print()
 }
 
+// printVariants shows every variant's median ratio: which tracer options
+// matter (placement, seccomp set) next to strace and the floor.
+func printVariants(ws []workload, samples map[string]map[string][]result) {
+	cols := []string{vUntrPin, vFalco, vFalcoPin, vFalcoAll, vStrace, vFloor, vFloorPin, vAllow}
+	fmt.Printf("\nMedian ratio traced/untraced of every variant (ft = falco-trace; floor = mintrace -m trace2, same trapped set)\n")
+	tw := newTable(append([]string{"workload"}, cols...)...)
+	for _, w := range ws {
+		cells := []string{w.name}
+		for _, v := range cols {
+			if has(w.variants, v) {
+				cells = append(cells, fmtRatio(median(ratios(samples[w.name], v))))
+			} else {
+				cells = append(cells, "")
+			}
+		}
+		tw.row(cells...)
+	}
+	tw.print()
+}
+
 func printCosts(h *harness, samples map[string]map[string][]result) {
-	fmt.Printf("\nCosts (median over rounds of per-round traced - untraced time per operation)\n")
+	fmt.Printf("\nCosts (median over rounds of per-round traced - untraced time per operation; pinned columns use the untraced run pinned with taskset -c 0 when it was measured)\n")
 	tw := newTable("cost", "falco-trace", "ft --pin-cpu", "floor", "floor pinned", "strace", "pdig ref", "target", "default", "--pin-cpu")
 	row := func(name, wl string, per float64, unit string, pdigRef string, factor float64) {
 		s, ok := samples[wl]
@@ -688,6 +729,7 @@ func printCosts(h *harness, samples map[string]map[string][]result) {
 			return fmt.Sprintf("%.0f ns", x)
 		}
 		tw.row("per untrapped syscall (getpid)", m(vFalco), m(vFalcoPin), m(vFloor), m(vFloorPin), m(vStrace), "-", "ratio >= 0.97 (table above)", "", "")
+		tw.row("  any seccomp filter (mintrace -m allow)", "", "", m(vAllow), "", "", "", "the kernel's own cost", "", "")
 	}
 	tw.print()
 	// Placement: which default is better, from the paired ratios.

@@ -1,4 +1,4 @@
-/* ftbench.c - helpers for scripts/bench (built by run.sh into a temp dir, not part of falco-trace).
+/* ftbench.c - helpers for scripts/bench (built by bench.sh into a temp dir, not part of falco-trace).
  *
  * usage:
  *   ftbench timeit OUTFILE CMD [ARG...]
