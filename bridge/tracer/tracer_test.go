@@ -78,32 +78,32 @@ func mustHavePtrace(t *testing.T) {
 
 // ev is one printed event. The format prints every field, <NA> when missing.
 type ev struct {
-	Type, Dir, Name, PName, ExePath, User, TID, PID, FD, Res, Cmdline, Args string
+	Type, Dir, Name, PName, ExePath, User, TID, PID, FD, Res, Cmdline, Args, Cwd string
 }
 
-const evFormat = "*%evt.type\x1f%evt.dir\x1f%proc.name\x1f%proc.pname\x1f%proc.exepath\x1f%user.name\x1f%thread.tid\x1f%proc.pid\x1f%fd.name\x1f%evt.res\x1f%proc.cmdline\x1f%evt.args"
+const evFormat = "*%evt.type\x1f%evt.dir\x1f%proc.name\x1f%proc.pname\x1f%proc.exepath\x1f%user.name\x1f%thread.tid\x1f%proc.pid\x1f%fd.name\x1f%evt.res\x1f%proc.cmdline\x1f%evt.args\x1f%proc.cwd"
 
 func parseEv(line string) (ev, bool) {
 	f := strings.Split(line, "\x1f")
-	if len(f) != 12 {
+	if len(f) != 13 {
 		return ev{}, false
 	}
-	return ev{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}, true
+	return ev{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}, true
 }
 
 func (e ev) String() string {
-	return fmt.Sprintf("%s %s name=%s pname=%s exe=%s user=%s tid=%s pid=%s fd=%s res=%s cmd=%q args=%q",
-		e.Type, e.Dir, e.Name, e.PName, e.ExePath, e.User, e.TID, e.PID, e.FD, e.Res, e.Cmdline, e.Args)
+	return fmt.Sprintf("%s %s name=%s pname=%s exe=%s user=%s tid=%s pid=%s fd=%s res=%s cmd=%q args=%q cwd=%s",
+		e.Type, e.Dir, e.Name, e.PName, e.ExePath, e.User, e.TID, e.PID, e.FD, e.Res, e.Cmdline, e.Args, e.Cwd)
 }
 
 // want selects events: every non-empty field must be equal; ArgsHas and
 // FDPrefix are substring/prefix tests; Thread requires tid != pid; NameIn,
 // when set, lists the accepted process names.
 type want struct {
-	Type, Dir, Name, PName, ExePath, User, FD, Res, Cmdline string
-	FDPrefix, ArgsHas                                       string
-	Thread                                                  bool
-	NameIn                                                  []string
+	Type, Dir, Name, PName, ExePath, User, FD, Res, Cmdline, Cwd string
+	FDPrefix, ArgsHas                                            string
+	Thread                                                       bool
+	NameIn                                                       []string
 }
 
 func (w want) match(e ev) bool {
@@ -114,7 +114,7 @@ func (w want) match(e ev) bool {
 	}
 	return nameIn && eq(w.Type, e.Type) && eq(w.Dir, e.Dir) && eq(w.Name, e.Name) && eq(w.PName, e.PName) &&
 		eq(w.ExePath, e.ExePath) && eq(w.User, e.User) && eq(w.FD, e.FD) && eq(w.Res, e.Res) &&
-		eq(w.Cmdline, e.Cmdline) && strings.HasPrefix(e.FD, w.FDPrefix) && strings.Contains(e.Args, w.ArgsHas) &&
+		eq(w.Cmdline, e.Cmdline) && eq(w.Cwd, e.Cwd) && strings.HasPrefix(e.FD, w.FDPrefix) && strings.Contains(e.Args, w.ArgsHas) &&
 		(!w.Thread || e.TID != e.PID)
 }
 
@@ -384,6 +384,22 @@ func TestLaunchEvents(t *testing.T) {
 				{Type: "setgid", Dir: "<", Name: "fx_setuid", Res: "SUCCESS"},
 				{Type: "setuid", Dir: "<", Name: "fx_setuid", Res: "SUCCESS", User: "nobody"},
 				{Type: "openat", Dir: "<", Name: "fx_setuid", User: "nobody", FD: file},
+			},
+		},
+		{
+			// the tracer caches process-wide fields per thread group: chdir and setuid must
+			// invalidate them, and comm (prctl is not trapped) is read per new task
+			name: "thread and fork after chdir, PR_SET_NAME, setuid",
+			argv: []string{fixture(t, "cacheinval"), filesDir},
+			wants: []want{
+				{Type: "clone3", Dir: "<", Name: "fx_renamed", Thread: true, User: "nobody", Cwd: filesDir + "/",
+					ArgsHas: "CLONE_THREAD"},
+				{Type: "openat", Dir: "<", Name: "fx_renamed", Thread: true, User: "nobody", Cwd: filesDir + "/",
+					FD: filesDir + "/rel"},
+				{Type: "clone", Dir: "<", Name: "fx_renamed", PName: "fx_cacheinval", User: "nobody", Res: "SUCCESS",
+					Cwd: filesDir + "/", Cmdline: "fx_renamed " + filesDir},
+				{Type: "openat", Dir: "<", Name: "fx_renamed", PName: "fx_cacheinval", User: "nobody",
+					Cwd: filesDir + "/", FD: filesDir + "/rel"},
 			},
 		},
 		{

@@ -31,8 +31,13 @@ struct ft_glue_current {
 	uint32_t clone_flags; /* clone family exits: flags param */
 	pid_t reuse_from;     /* next process record may reuse the shared /proc fields read for this
 	                       * tid (a child just cloned from the current thread); 0 = read all */
+	pid_t parent_tgid;    /* clone child records: the creator's thread group; 0 otherwise */
+	uint64_t raw_clone_flags; /* clone child records: the CLONE_* flags as passed */
 };
 extern struct ft_glue_current ft_cur;
+/* Drops the cached process-wide fields of thread group tgid (glue.c): call when the
+ * group changes cwd, credentials, namespaces or image, and when it is gone. */
+void ft_tg_forget(pid_t tgid);
 /* Writes a procexit record for tid with the wait(2) status. */
 int ft_emit_procexit(pid_t tid, int wstatus);
 

@@ -157,8 +157,12 @@ struct proc_info {
 	int64_t ppid, tgid, vtid, vpid, pgid, tty;
 	uint32_t euid, egid, vm_size, vm_rss, vm_swap;
 	uint64_t minflt, majflt, fdlimit;
+	uint64_t arg_start, arg_end; /* the argument area, /proc/<tid>/stat fields 48-49 */
 };
 
+/* Reads up to size bytes of a /proc file. A short read is taken as the end: these files
+ * (seq_file, cmdline, environ) fill the whole request in one read when they can, so
+ * reading on to a 0-byte EOF read would only cost one more syscall. */
 static int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -172,6 +176,8 @@ static int read_file(const char *path, char *buf, size_t size)
 		if (r <= 0)
 			break;
 		got += (size_t)r;
+		if ((size_t)r < size - (got - (size_t)r))
+			break;
 	}
 	close(fd);
 	return (int)got;
@@ -237,6 +243,7 @@ static void read_own_info(pid_t tid, struct proc_info *pi)
 	pi->euid = pi->egid = pi->vm_size = pi->vm_rss = pi->vm_swap = 0;
 	pi->pgid = pi->tty = 0;
 	pi->minflt = pi->majflt = 0;
+	pi->arg_start = pi->arg_end = 0;
 
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
 	n = read_file(path, buf, sizeof buf - 1);
@@ -284,6 +291,14 @@ static void read_own_info(pid_t tid, struct proc_info *pi)
 				pi->tty = tty;
 				pi->minflt = minflt;
 				pi->majflt = majflt;
+			}
+			/* p is the end of field 2; fields 48-49 are arg_start, arg_end */
+			for (int field = 2; p && field < 48; field++)
+				p = strchr(p + 1, ' ');
+			unsigned long long as, ae;
+			if (p && sscanf(p + 1, "%llu %llu", &as, &ae) == 2) {
+				pi->arg_start = as;
+				pi->arg_end = ae;
 			}
 		}
 	}
@@ -356,20 +371,182 @@ static bool is_exec_type(enum ppm_event_type t)
 	return t == PPME_SYSCALL_EXECVE_19_X || t == PPME_SYSCALL_EXECVEAT_X;
 }
 
+/* ---- per-thread-group cache of the process-wide fields ----
+ * Filled by every full /proc read of a process record and by a fork's child record; a new
+ * thread or a fork then costs no /proc read except the child's comm (prctl(PR_SET_NAME) is
+ * not trapped) and one prlimit (setrlimit/prlimit64 are not trapped either). The command
+ * line is re-read from the argument area with one process_vm_readv, like the kernel driver
+ * does, so a rewritten argv (setproctitle) is seen. ft_tg_forget drops an entry at the
+ * syscalls that change what it holds (chdir, setuid family, ...), at exec and at exit.
+ * Direct-mapped: a collision only costs a full read. */
+struct tg_cache {
+	pid_t tgid; /* 0 = free */
+	int64_t ppid, vpid, pgid, tty;
+	uint32_t euid, egid, vm_size, vm_rss, vm_swap;
+	uint64_t minflt, majflt, arg_start, arg_end;
+	char cwd[4096];
+	char cgroups[2048];
+	int cgroups_len;
+};
+
+#define FT_TG_SLOTS 256
+static struct tg_cache g_tg[FT_TG_SLOTS];
+
+static struct tg_cache *tg_find(pid_t tgid)
+{
+	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
+	return tgid > 0 && c->tgid == tgid ? c : NULL;
+}
+
+void ft_tg_forget(pid_t tgid)
+{
+	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
+	if (c->tgid == tgid)
+		c->tgid = 0;
+}
+
+/* Keeps pi (a full read of a thread of tgid) when it was taken in the tracer's pid
+ * namespace (vpid == tgid): only then are a new task's virtual ids its real ones. */
+static void tg_store(const struct proc_info *pi)
+{
+	if (pi->tgid <= 0 || pi->vpid != pi->tgid || pi->arg_end <= pi->arg_start)
+		return;
+	struct tg_cache *c = &g_tg[(unsigned)pi->tgid % FT_TG_SLOTS];
+	c->tgid = (pid_t)pi->tgid;
+	c->ppid = pi->ppid;
+	c->vpid = pi->vpid;
+	c->pgid = pi->pgid;
+	c->tty = pi->tty;
+	c->euid = pi->euid;
+	c->egid = pi->egid;
+	c->vm_size = pi->vm_size;
+	c->vm_rss = pi->vm_rss;
+	c->vm_swap = pi->vm_swap;
+	c->minflt = pi->minflt;
+	c->majflt = pi->majflt;
+	c->arg_start = pi->arg_start;
+	c->arg_end = pi->arg_end;
+	memcpy(c->cwd, pi->cwd, sizeof c->cwd);
+	memcpy(c->cgroups, pi->cgroups, (size_t)pi->cgroups_len);
+	c->cgroups_len = pi->cgroups_len;
+}
+
+/* Own fields of thread tid of the cached group c (no /proc read). Fault counters and memory
+ * sizes are those of the last full read: a new task starts with zero faults. */
+static void own_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info *pi)
+{
+	pi->tgid = c->tgid;
+	pi->ppid = c->ppid;
+	pi->vpid = c->vpid;
+	pi->vtid = tid;
+	pi->pgid = c->pgid;
+	pi->tty = c->tty;
+	pi->euid = c->euid;
+	pi->egid = c->egid;
+	pi->vm_size = c->vm_size;
+	pi->vm_rss = c->vm_rss;
+	pi->vm_swap = c->vm_swap;
+	pi->minflt = c->minflt;
+	pi->majflt = c->majflt;
+	pi->arg_start = c->arg_start;
+	pi->arg_end = c->arg_end;
+}
+
+/* Shared fields of a task just cloned from group c: cwd and cgroups from the cache, the
+ * command line from the argument area, comm and the fd limit from the task. */
+static void shared_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info *pi)
+{
+	memcpy(pi->cwd, c->cwd, sizeof pi->cwd);
+	memcpy(pi->cgroups, c->cgroups, (size_t)c->cgroups_len);
+	pi->cgroups_len = c->cgroups_len;
+
+	uint64_t len = c->arg_end - c->arg_start;
+	if (len > FT_PAGE)
+		len = FT_PAGE;
+	struct iovec local = {pi->cmdline, (size_t)len}, remote = {(void *)(uintptr_t)c->arg_start, (size_t)len};
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	if (n < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/cmdline", tid);
+		n = read_file(path, pi->cmdline, FT_PAGE);
+	}
+	pi->cmdline_len = n < 0 ? 0 : (int)n;
+	pi->cmdline[pi->cmdline_len] = 0;
+
+	/* comm is at most 16 bytes: one read, no read-to-EOF */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", tid);
+	int m = -1, fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		do
+			m = (int)read(fd, pi->comm, sizeof pi->comm - 1);
+		while (m < 0 && errno == EINTR);
+		close(fd);
+	}
+	if (m > 0 && pi->comm[m - 1] == '\n')
+		m--;
+	pi->comm[m < 0 ? 0 : m] = 0;
+
+	struct rlimit rl;
+	pi->fdlimit = 0;
+	if (prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0)
+		pi->fdlimit = rl.rlim_cur;
+}
+
+/* CLONE_* bits after which the child's ids, cgroups or view differ from its creator's. */
+#define FT_CLONE_NEW_ANY 0x7e020000ull /* NEWNS NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET */
+#define FT_CLONE_INTO_CGROUP 0x200000000ull
+#define FT_CLONE_PARENT 0x00008000ull
+#define FT_CLONE_THREAD 0x00010000ull
+
+/* Fills pi for the child record of a clone-family exit from its creator's cache.
+ * False when it cannot (no cache, namespaces or cgroup of the child differ). */
+static bool child_from_cache(pid_t tid, struct proc_info *pi)
+{
+	uint64_t raw = ft_cur.raw_clone_flags;
+	if (raw & (FT_CLONE_NEW_ANY | FT_CLONE_INTO_CGROUP))
+		return false;
+	bool thread = (raw & FT_CLONE_THREAD) != 0;
+	const struct tg_cache *c = tg_find(ft_cur.parent_tgid);
+	if (!c || (thread && ft_cur.tgid != ft_cur.parent_tgid))
+		return false;
+	own_from_cache(tid, c, pi);
+	shared_from_cache(tid, c, pi);
+	pi->minflt = pi->majflt = 0;
+	if (!thread) {
+		pi->tgid = tid;
+		pi->vpid = tid;
+		pi->ppid = (raw & FT_CLONE_PARENT) ? c->ppid : ft_cur.parent_tgid;
+		tg_store(pi);
+	}
+	return true;
+}
+
 int udig_proc_startupdate(struct event_filler_arguments *args)
 {
 	int64_t retval = (int64_t)args->regs[FT_CTX_RET];
 	pid_t tid = (pid_t)args->regs[FT_CTX_TID];
 	bool exec = is_exec_type(args->event_type);
 	/* static: the parent's clone-family exit reuses the shared fields read for the child
-	 * record just before (ft_cur.reuse_from), saving five /proc reads per new task. */
+	 * record just before (ft_cur.reuse_from). */
 	static struct proc_info pi;
 	static pid_t pi_shared_tid; /* whose shared fields pi holds */
-	if (exec || ft_cur.reuse_from == 0 || ft_cur.reuse_from != pi_shared_tid) {
-		read_shared_info(tid, &pi);
+	const struct tg_cache *own = NULL;
+	if (!exec && retval == 0 && ft_cur.parent_tgid > 0 && child_from_cache(tid, &pi)) {
 		pi_shared_tid = tid;
+	} else if (!exec && retval != 0 && ft_cur.reuse_from != 0 && ft_cur.reuse_from == pi_shared_tid &&
+		   (own = tg_find(ft_cur.tgid)) != NULL) {
+		/* the creator's exit: its shared fields are the child's, its own ones cached */
+		own_from_cache(tid, own, &pi);
+	} else {
+		if (exec || ft_cur.reuse_from == 0 || ft_cur.reuse_from != pi_shared_tid) {
+			read_shared_info(tid, &pi);
+			pi_shared_tid = tid;
+		}
+		read_own_info(tid, &pi);
+		if (pi.tgid == ft_cur.tgid || exec)
+			tg_store(&pi);
 	}
-	read_own_info(tid, &pi);
 	ft_cur.reuse_from = 0;
 
 	/* exe and args: argv[0] and the rest, from the process's argument area, or for a failed

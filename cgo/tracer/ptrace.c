@@ -98,6 +98,7 @@ struct thr {
 	int rec_nr;       /* number whose table entry selects the events */
 	uint16_t exit_type;
 	uint32_t clone_flags;
+	uint64_t raw_clone_flags; /* CLONE_* as passed, for the child record's cache use */
 	pid_t child_recorded; /* tid of the child whose clone record was written at the fork event */
 	uint64_t args[6];
 	int *closing;     /* close_range: fds open at entry, closed at a successful exit */
@@ -201,10 +202,12 @@ static void set_current(struct thr *t)
 	ft_cur.tgid = t->tgid;
 	ft_cur.clone_flags = t->clone_flags;
 	ft_cur.reuse_from = 0;
+	ft_cur.parent_tgid = 0;
+	ft_cur.raw_clone_flags = 0;
 }
 
-/* clone flags as the clone family's exit reports them. */
-static uint32_t clone_flags_of(struct thr *t)
+/* CLONE_* flags of the clone-family call t is in (clone3: all 64 bits). */
+static uint64_t clone_flags_of(struct thr *t)
 {
 	switch (t->nr) {
 	case __NR_clone:
@@ -218,7 +221,7 @@ static uint32_t clone_flags_of(struct thr *t)
 		ft_cur.tid = t->tid;
 		if (ppm_copy_from_user(&flags, (const void *)(uintptr_t)t->args[0], sizeof flags) != 0)
 			return 0;
-		return (uint32_t)flags;
+		return flags;
 	}
 	}
 	return 0;
@@ -302,8 +305,10 @@ static void on_enter(struct thr *t, int nr, const uint64_t *args)
 	memcpy(t->args, args, sizeof t->args);
 	t->record = interesting(nr);
 	/* needed even when not recorded: it decides the child's thread group */
-	if (is_clone_family(nr))
-		t->clone_flags = ppm_clone_flags(clone_flags_of(t));
+	if (is_clone_family(nr)) {
+		t->raw_clone_flags = clone_flags_of(t);
+		t->clone_flags = ppm_clone_flags((uint32_t)t->raw_clone_flags);
+	}
 	if (!t->record)
 		return;
 	t->rec_nr = map_syscall(nr, t->args);
@@ -320,11 +325,29 @@ static void on_enter(struct thr *t, int nr, const uint64_t *args)
 		close_range_enter(t);
 }
 
+/* Syscalls after which the cached process-wide fields of the caller's group (glue.c) may
+ * be wrong: cwd, root, credentials, process group, namespaces, limits, image. */
+static bool changes_process_fields(int nr)
+{
+	switch (nr) {
+	case __NR_chdir: case __NR_fchdir: case __NR_chroot:
+	case __NR_setuid: case __NR_setgid: case __NR_setreuid: case __NR_setregid:
+	case __NR_setresuid: case __NR_setresgid: case __NR_setfsuid: case __NR_setfsgid:
+	case __NR_setpgid: case __NR_setsid: case __NR_unshare: case __NR_setns:
+	case __NR_prctl: case __NR_setrlimit: case __NR_prlimit64:
+	case __NR_execve: case __NR_execveat:
+		return true;
+	}
+	return false;
+}
+
 static void on_exit_stop(struct thr *t, int64_t ret)
 {
 	if (!t->in_syscall)
 		return; /* exit of a syscall whose entry we never saw (attach) */
 	t->in_syscall = false;
+	if (changes_process_fields(t->nr))
+		ft_tg_forget(t->tgid); /* before the record: an exec's record refills it */
 	if (!t->record)
 		return;
 	set_current(t);
@@ -348,6 +371,8 @@ static void emit_child_clone(struct thr *parent, struct thr *child)
 	event_types(parent->rec_nr, &enter, &exit);
 	child->clone_flags = parent->clone_flags;
 	set_current(child);
+	ft_cur.parent_tgid = parent->tgid;
+	ft_cur.raw_clone_flags = parent->raw_clone_flags;
 	uint64_t ctx[FT_CTX_LEN];
 	fill_ctx(ctx, parent, 0);
 	ctx[FT_CTX_TID] = (uint64_t)child->tid;
@@ -464,6 +489,7 @@ static void handle_stop(pid_t pid, int status)
 		return;
 	}
 	case PTRACE_EVENT_EXEC: {
+		ft_tg_forget(t->tgid);
 		unsigned long former = 0;
 		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&former);
 		if ((pid_t)former != pid && former != 0) {
@@ -567,6 +593,8 @@ static void handle_gone(pid_t pid, int status)
 {
 	struct thr *t = thr_find(pid);
 	ft_inject_forget(pid);
+	if (t && t->tid == t->tgid)
+		ft_tg_forget(pid);
 	if (t && !t->exit_seen)
 		ft_emit_procexit(pid, status);
 	if (t) {
