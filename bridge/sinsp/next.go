@@ -117,10 +117,11 @@ type Batch struct {
 	Timeout bool     // no event was ready (libscap SCAP_TIMEOUT)
 	// Drained (udig only, with Timeout): the ring was empty (head == tail)
 	// when the batch ended, so every event the producer published before
-	// has been delivered. libscap also times out during its start-up backoff
-	// (500 us doubling to 30 ms while fewer than 20000 bytes are pending);
-	// Next reads through those, so a udig Timeout without Drained only
-	// happens after 16 such timeouts in a row (about half a second).
+	// has been delivered. libscap also times out after each read with data
+	// pending; Next reads through those, so a udig Timeout without Drained
+	// happens only for a batch with Matches or Printed (returned at its
+	// first timeout, for alert latency; Events > 0 then) or after 16 such
+	// timeouts in a row without an event.
 	Drained bool
 }
 
@@ -128,6 +129,13 @@ type Batch struct {
 // programs and the event printer on each and returns the results. It stops
 // early at the end of a capture (EOF) or when no event is ready (Timeout).
 // Go memory is allocated only for matches and printed lines.
+//
+// On a udig ring, a batch with a match or printed line returns as soon as
+// libscap has no event ready, and libscap's back-off sleep (up to 30 ms
+// while little data waits) ends within about 1 ms of the producer
+// publishing an event, so an idle Next returns a new match within a few
+// milliseconds. An idle Next without events lasts libscap's back-off
+// (30 ms), polling the ring every millisecond.
 //
 // To consume everything a udig producer wrote, call Next after the producer
 // stopped until a batch has Drained set. libsinsp silently discards events

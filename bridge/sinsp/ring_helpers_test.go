@@ -83,6 +83,27 @@ func (w *ringWriter) write(t *testing.T, ev []byte) {
 	binary.LittleEndian.PutUint64(w.descs[8:16], w.events)
 }
 
+// publish appends events and makes them visible to the consumer at once
+// (one head update), so a consumer reads either all or none of them.
+// Unlike write it may run while another goroutine is inside Next: the
+// bytes are copied before head is stored, and amd64 keeps stores in order.
+func (w *ringWriter) publish(t *testing.T, evs [][]byte) {
+	t.Helper()
+	head := w.head
+	for _, ev := range evs {
+		if int(head)+len(ev) >= len(w.buf) {
+			t.Error("test ring writer does not wrap")
+			return
+		}
+		copy(w.buf[head:], ev)
+		head += uint32(len(ev))
+	}
+	w.head = head
+	w.events += uint64(len(evs))
+	binary.LittleEndian.PutUint64(w.descs[8:16], w.events)
+	binary.LittleEndian.PutUint32(w.descs[0:4], w.head)
+}
+
 // encodeEvent builds a driver event: ppm_evt_hdr (ts u64, tid u64, len u32,
 // type u16, nparams u32 = 26 bytes), nparams u16 lengths, then the values.
 func encodeEvent(ts time.Time, tid int, evtType uint16, params ...[]byte) []byte {

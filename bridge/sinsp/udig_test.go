@@ -103,3 +103,99 @@ func TestNextReadsThroughBackoff(t *testing.T) {
 		t.Errorf("Next(100) = %d events, Drained %v, err %v; want 2, true, nil", b.Events, b.Drained, err)
 	}
 }
+
+// TestNextReturnsOutputPromptly: an event published into an idle ring, whose
+// match or printed line is the only output, comes back from Next well before
+// libscap's idle back-off (30 ms) could have ended. Without the shim's usleep
+// interposition and early return, the batch reaches Go only after one more
+// full 30 ms back-off sleep following the match, so no attempt can beat
+// 20 ms; with them it takes about a millisecond. A loaded machine may delay
+// one attempt, so the best of a few is compared.
+func TestNextReturnsOutputPromptly(t *testing.T) {
+	const (
+		attempts = 5
+		bound    = 20 * time.Millisecond
+		idle     = 60 * time.Millisecond // > 500 us doubling to 30 ms: back-off saturated
+	)
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, insp *Inspector)
+		got   func(b Batch) int
+	}{
+		{"match", func(t *testing.T, insp *Inspector) {
+			installPrograms(t, insp, []testProgram{{"evt.type=open and evt.dir=<", "opened %fd.name"}}, false)
+		}, func(b Batch) int { return len(b.Matches) }},
+		{"printed line", func(t *testing.T, insp *Inspector) {
+			f, err := insp.CompileFilter("evt.type=open and evt.dir=<")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := insp.SetEventPrinter("%evt.type %fd.name", f, false); err != nil {
+				t.Fatal(err)
+			}
+		}, func(b Batch) int { return len(b.Printed) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			insp, w, pid := liveFixture(t)
+			tc.setup(t, insp)
+
+			type result struct {
+				b   Batch
+				at  time.Time
+				err error
+			}
+			results := make(chan result, 16)
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					b, err := insp.Next(100)
+					if err != nil || b.Events > 0 {
+						results <- result{b, time.Now(), err}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+			defer func() { close(stop); <-done }()
+
+			best := time.Hour
+			for n := 0; n < attempts && best >= bound; n++ {
+				time.Sleep(idle)
+				published := time.Now()
+				w.publish(t, testEvents(published, pid, fmt.Sprintf("/etc/ft-test-prompt-%d", n), 3))
+				var r result
+				select {
+				case r = <-results:
+				case <-time.After(5 * time.Second):
+					t.Fatal("Next did not return the published events")
+				}
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				// All four events were published at once and the ring is
+				// empty afterwards: one batch holds them and one output.
+				if r.b.Events != 4 || tc.got(r.b) != 1 || !r.b.Timeout || !r.b.Drained {
+					t.Fatalf("attempt %d: batch %d events, %d outputs, Timeout %v, Drained %v; want 4, 1, true, true",
+						n, r.b.Events, tc.got(r.b), r.b.Timeout, r.b.Drained)
+				}
+				d := r.at.Sub(published)
+				t.Logf("attempt %d: output returned %v after publication", n, d)
+				if d < best {
+					best = d
+				}
+			}
+			if best >= bound {
+				t.Errorf("best of %d attempts: output returned %v after publication, want < %v (libscap's back-off not cut short)", attempts, best, bound)
+			}
+		})
+	}
+}

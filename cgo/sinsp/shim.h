@@ -186,11 +186,14 @@ int fts_set_printer(fts_inspector *in, int enable, const char *format,
 /* Reads up to max events, tries the programs and the printer on each.
  * Fills *out (see fts_batch for lifetimes). Returns 0, or negative errno
  * with the last error set (events processed before the error are lost).
- * For udig, libscap also returns SCAP_TIMEOUT while it backs off (500 us
- * doubling to 30 ms) waiting for >= 20000 bytes with data pending; fts_next
- * keeps reading through those (up to 16 in a row), so timeout normally
- * comes with drained. Events whose tid is the consumer's own pid are
- * discarded by libsinsp. */
+ * For udig, libscap returns SCAP_TIMEOUT after every read of the ring, also
+ * with data pending; fts_next keeps reading through those (up to 16 in a
+ * row without an event), so timeout normally comes with drained, except
+ * that a batch holding a match or a printed line is returned at its first
+ * timeout (drained tells whether the ring was empty then). libscap's
+ * back-off sleep before a read (500 us doubling to 30 ms while fewer than
+ * 20000 bytes wait) is shortened during fts_next: see usleep below. Events
+ * whose tid is the consumer's own pid are discarded by libsinsp. */
 int fts_next(fts_inspector *in, uint32_t max, fts_batch *out);
 
 /* Sets the capture snaplen (bytes of I/O buffers kept; libs default 80).
@@ -225,6 +228,15 @@ void fts_free(void *p);
  * (for the tests and the supervisor's cleanup); returns 0 or -EINVAL.
  */
 int fts_shm_ring_name(const char *ring_id, const char *base, char *buf, size_t len);
+
+/*
+ * usleep interposition. The executable defines usleep, so libscap.so's
+ * back-off call binds to it. A call made by libscap on a thread that is
+ * inside fts_next of an inspector with an open udig ring returns as soon as
+ * the ring holds unread data (head != tail, looked at every 1 ms), or at
+ * once when the batch already holds a match or printed line, and never
+ * later than requested. Every other call is libc's usleep.
+ */
 
 #ifdef __cplusplus
 }
