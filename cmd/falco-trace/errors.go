@@ -1,9 +1,6 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // ExitError carries an explicit exit code to main, for example the workload's
 // own exit status (128+signal when it was killed). Err may be nil when there
@@ -31,12 +28,4 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
-
-// ErrNotImplemented is returned by commands whose capability has not landed
-// yet; they fail loudly instead of pretending to succeed.
-var ErrNotImplemented = errors.New("not implemented yet")
-
-func notImplemented(what string) error {
-	return fmt.Errorf("%s: %w", what, ErrNotImplemented)
 }
