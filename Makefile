@@ -53,11 +53,14 @@ test: deps lint
 	GODEBUG=cgocheck=1 $(GO) test -count=1 -timeout 25m ./...
 
 # A short run of every fuzz target (the rules reader and the condition
-# parser); longer runs: make fuzz-short FUZZTIME=10m.
-FUZZTIME ?= 15s
+# parser). The budget is an execution count, not a duration: with a duration
+# the go command sometimes ends a healthy run with "context deadline
+# exceeded" when the deadline meets a worker busy with a new input.
+# Longer runs: make fuzz-short FUZZTIME=10m.
+FUZZTIME ?= 300000x
 fuzz-short:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./falco/condition/
-	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./falco/reader/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10x ./falco/condition/
+	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10x ./falco/reader/
 
 test-short: check-deps
 	$(GO) test -count=1 -short ./...
