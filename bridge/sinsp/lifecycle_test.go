@@ -200,9 +200,10 @@ func TestNextDoesNotAllocatePerEvent(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	allocs := after.Mallocs - before.Mallocs
-	// A few allocations of other goroutines (runtime, testing) may land in
-	// the window; a per-event cost would show up as thousands.
-	if read != 4*rounds || allocs > batches+10 {
+	// Allocations of other goroutines (runtime, testing, cgo callbacks) land
+	// in the window too (16 were seen on a loaded machine); a per-event cost
+	// would show up as 2000 or more.
+	if read != 4*rounds || allocs > batches+200 {
 		t.Errorf("read %d events in %d batches with %d Go allocations, want %d and about one per batch", read, batches, allocs, 4*rounds)
 	}
 }
