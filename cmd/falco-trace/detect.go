@@ -224,34 +224,31 @@ func newDetection(opts detectionOptions, stdout, stderr io.Writer) (*detection, 
 // ruleSources maps rules_file entries to loadable sources: directories are
 // expanded, and the built-in marker becomes the rules embedded in the binary.
 func (d *detection) ruleSources() ([]compiler.Source, error) {
-	var sources []compiler.Source
-	var skipped []string
+	var entries, skipped []string
 	builtIn := false
 	for _, entry := range d.cfg.RulesFiles {
-		if entry == config.EmbeddedRules || entry == builtinRulesRef {
-			sources = append(sources, builtinRulesSource())
-			builtIn = true
-			continue
+		if entry == config.EmbeddedRules {
+			entry = builtinRulesRef
 		}
-		if _, err := os.Stat(entry); err != nil && d.opts.ConfigPath != "" && len(d.opts.RulesPaths) == 0 {
+		if entry == builtinRulesRef {
+			builtIn = true
+		} else if _, err := os.Stat(entry); err != nil && d.opts.ConfigPath != "" && len(d.opts.RulesPaths) == 0 {
 			// Falco skips rules_file entries of the configuration that do not
 			// exist (its shipped falco.yaml lists optional files).
 			d.log.WithField("file", entry).Debug("rules_file entry does not exist; skipped")
 			skipped = append(skipped, entry)
 			continue
 		}
-		files, err := compiler.ExpandPaths([]string{entry})
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			sources = append(sources, compiler.Source{Name: f})
-		}
+		entries = append(entries, entry)
 	}
-	if len(sources) == 0 && len(skipped) > 0 {
+	if len(entries) == 0 && len(skipped) > 0 {
 		return nil, fmt.Errorf("no rules loaded: the rules_file entries of %s do not exist (%s); pass -r FILE", d.opts.ConfigPath, strings.Join(skipped, ", "))
 	}
-	if len(sources) == 0 {
+	sources, err := ruleSourcesFor(entries)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 || len(sources) == 0 {
 		return nil, errors.New("no rules loaded: rules_file lists no existing file; pass -r FILE")
 	}
 	if builtIn {
@@ -279,7 +276,7 @@ func (d *detection) install(insp *sinsp.Inspector) error {
 		entry := d.log.WithField("file", w.Location.String())
 		// Unknown keys are usually typos that silently change a rule:
 		// always say so, not only with -v as Falco's warnings.
-		if d.opts.Verbose || strings.Contains(w.Message, collector.UnknownKeyWarning) {
+		if d.opts.Verbose || w.Code == collector.UnknownKeyWarning {
 			entry.Warn(w.Message)
 		} else {
 			entry.Debug(w.Message)

@@ -177,7 +177,8 @@ func setOf(keys ...string) map[string]bool {
 	return m
 }
 
-// UnknownKeyWarning marks the warnings about keys falco-trace does not know.
+// UnknownKeyWarning is the Code (and the text tag) of the warnings about
+// keys falco-trace does not know.
 const UnknownKeyWarning = "warning (unknown-key)"
 
 func (fc *fileCollector) warnUnknownKeys(it *rules.Item) {
@@ -194,7 +195,7 @@ func (fc *fileCollector) warnUnknownKeys(it *rules.Item) {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		fc.warn(it, name, fmt.Sprintf("%s %s: %s: unknown key '%s' ignored", strings.ToUpper(it.Kind.String()[:1])+it.Kind.String()[1:], name, UnknownKeyWarning, k), false)
+		fc.c.warnings = append(fc.c.warnings, rules.Diagnostic{Code: UnknownKeyWarning, Location: it.Location, ItemKind: it.Kind, ItemName: name, Message: fmt.Sprintf("%s %s: %s: unknown key '%s' ignored", strings.ToUpper(it.Kind.String()[:1])+it.Kind.String()[1:], name, UnknownKeyWarning, k)})
 	}
 }
 

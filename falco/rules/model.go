@@ -212,6 +212,9 @@ func ParseSemver(s string) (Semver, error) {
 // Context is the offending item's text (empty for diagnostics Falco prints
 // without context).
 type Diagnostic struct {
+	// Code classifies diagnostics that callers treat specially (for
+	// example "unknown-key"); empty for most.
+	Code     string
 	Message  string
 	Location Location
 	ItemKind ItemKind
