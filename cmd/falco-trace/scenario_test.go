@@ -328,6 +328,18 @@ func runScenario(t *testing.T, env *scenarioEnv, sc scenario, rulesFile string) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if sc.runAs != "" {
+		// The clone may sit below a directory only root can enter (mktemp
+		// -d is 0700): the user the scenario runs as reads its own copy.
+		data, err := os.ReadFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script = filepath.Join(work, filepath.Base(sc.path))
+		if err := os.WriteFile(script, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	args = append(args, "--", "sh", script)
 
 	ctx, cancel := context.WithTimeout(context.Background(), sc.timeout)
