@@ -377,13 +377,19 @@ func (t *Tracer) Signal(sig os.Signal) error {
 // Kill ends the tracer; in launch mode PTRACE_O_EXITKILL kills the workload too.
 func (t *Tracer) Kill() error { return t.cmd.Process.Kill() }
 
-// DefaultSyscalls returns the syscall numbers traced by the default seccomp
-// policy: the events Falco's rules need.
+// DefaultSyscalls returns the syscall numbers whose events are recorded: those
+// the default seccomp policy traps and those reported by ptrace events
+// (seccomp.EventReported).
 func DefaultSyscalls() []uint32 {
 	var out []uint32
 	for _, e := range seccomp.DefaultPolicy().Entries() {
 		if e.Action == seccomp.Trace {
 			out = append(out, e.Nr)
+		}
+	}
+	for _, name := range seccomp.EventReported {
+		if nr, err := seccomp.Number(name); err == nil {
+			out = append(out, nr)
 		}
 	}
 	return out

@@ -32,12 +32,22 @@ struct ft_glue_current {
 	pid_t reuse_from;     /* next process record may reuse the shared /proc fields read for this
 	                       * tid (a child just cloned from the current thread); 0 = read all */
 	pid_t parent_tgid;    /* clone child records: the creator's thread group; 0 otherwise */
+	pid_t parent_tid;     /* clone child records: the creating thread; 0 otherwise */
 	uint64_t raw_clone_flags; /* clone child records: the CLONE_* flags as passed */
 };
 extern struct ft_glue_current ft_cur;
 /* Drops the cached process-wide fields of thread group tgid (glue.c): call when the
  * group changes cwd, credentials, namespaces or image, and when it is gone. */
 void ft_tg_forget(pid_t tgid);
+/* Thread group tgid has replaced its image (PTRACE_EVENT_EXEC): its cached fields that an
+ * exec keeps serve that exec's record, nothing else. */
+void ft_tg_exec(pid_t tgid);
+/* Set when every tracee runs under NO_NEW_PRIVS (launch with the seccomp filter): an exec
+ * then never changes credentials, so an exec record may take them from the cache. */
+extern bool ft_exec_keeps_creds;
+/* Thread tid is gone (or changed its tid at a non-leader exec): drops what glue.c keeps
+ * open for it. */
+void ft_thread_forget(pid_t tid);
 /* Writes a procexit record for tid with the wait(2) status. */
 int ft_emit_procexit(pid_t tid, int wstatus);
 

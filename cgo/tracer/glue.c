@@ -373,12 +373,14 @@ static bool is_exec_type(enum ppm_event_type t)
 
 /* ---- per-thread-group cache of the process-wide fields ----
  * Filled by every full /proc read of a process record and by a fork's child record; a new
- * thread or a fork then costs no /proc read except the child's comm (prctl(PR_SET_NAME) is
- * not trapped) and one prlimit (setrlimit/prlimit64 are not trapped either). The command
- * line is re-read from the argument area with one process_vm_readv, like the kernel driver
- * does, so a rewritten argv (setproctitle) is seen. ft_tg_forget drops an entry at the
- * syscalls that change what it holds (chdir, setuid family, ...), at exec and at exit.
- * Direct-mapped: a collision only costs a full read. */
+ * thread or a fork then costs three system calls: a pread of the creator's comm
+ * (prctl(PR_SET_NAME) is not trapped, so it is read, from a kept fd), a pread of the
+ * argument area through the group's kept /proc/<tgid>/mem (so a rewritten argv,
+ * setproctitle, is seen, as the kernel driver sees it) and one prlimit (setrlimit/prlimit64
+ * are not trapped either). An exec record starts from the entry too (ft_tg_exec,
+ * exec_from_cache). ft_tg_forget drops an entry at the syscalls that change what it holds
+ * (chdir, setuid family, ...) and at exit. Direct-mapped: a collision only costs a full
+ * read. */
 struct tg_cache {
 	pid_t tgid; /* 0 = free */
 	int64_t ppid, vpid, pgid, tty;
@@ -387,6 +389,17 @@ struct tg_cache {
 	char cwd[4096];
 	char cgroups[2048];
 	int cgroups_len;
+	/* /proc/<tgid>/mem, opened at the group's first fork: the command line of a child is
+	 * read from its creator with one pread. Unlike process_vm_readv (a pinning GUP), it does
+	 * not force a copy of the pages the fork just shared. It is bound to the mm it was
+	 * opened on, so it is closed at exec (ft_tg_forget). */
+	bool mem_open;
+	int mem_fd;
+	/* The group has just replaced its image (ft_tg_exec): only the fields an exec keeps are
+	 * valid, for that exec's record; every other lookup ignores the entry. */
+	bool pre_exec;
+	bool loginuid_known;
+	int32_t loginuid;
 };
 
 #define FT_TG_SLOTS 256
@@ -395,14 +408,93 @@ static struct tg_cache g_tg[FT_TG_SLOTS];
 static struct tg_cache *tg_find(pid_t tgid)
 {
 	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
-	return tgid > 0 && c->tgid == tgid ? c : NULL;
+	return tgid > 0 && c->tgid == tgid && !c->pre_exec ? c : NULL;
+}
+
+/* The entry of a group that has just replaced its image (ft_tg_exec), or NULL. */
+static const struct tg_cache *tg_pre_exec(pid_t tgid)
+{
+	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
+	return tgid > 0 && c->tgid == tgid && c->pre_exec ? c : NULL;
+}
+
+static void tg_close_mem(struct tg_cache *c)
+{
+	if (c->mem_open)
+		close(c->mem_fd);
+	c->mem_open = false;
 }
 
 void ft_tg_forget(pid_t tgid)
 {
 	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
-	if (c->tgid == tgid)
+	if (c->tgid == tgid) {
 		c->tgid = 0;
+		tg_close_mem(c);
+	}
+}
+
+bool ft_exec_keeps_creds;
+
+void ft_tg_exec(pid_t tgid)
+{
+	struct tg_cache *c = &g_tg[(unsigned)tgid % FT_TG_SLOTS];
+	if (c->tgid == tgid) {
+		c->pre_exec = true;
+		tg_close_mem(c);
+	}
+}
+
+/* ---- per-thread /proc/<tid>/comm, kept open ----
+ * A child's comm is its creator's (the kernel copies it at clone, and the creator is
+ * stopped in the fork event while the child record is written), so it is read from the
+ * creator with one pread instead of open+read+close of the child's file. Direct-mapped by
+ * tid; a collision or a stale entry (the tid was reused) only costs a reopen. */
+#define FT_COMM_SLOTS 512
+static struct comm_slot {
+	pid_t tid; /* 0 = free */
+	int fd;
+} g_comm[FT_COMM_SLOTS];
+
+void ft_thread_forget(pid_t tid)
+{
+	struct comm_slot *s = &g_comm[(unsigned)tid % FT_COMM_SLOTS];
+	if (s->tid == tid && tid > 0) {
+		close(s->fd);
+		s->tid = 0;
+	}
+}
+
+/* comm of thread tid into out (NUL-terminated, newline stripped); length or -1. */
+static int comm_of(pid_t tid, char *out, size_t size)
+{
+	struct comm_slot *s = &g_comm[(unsigned)tid % FT_COMM_SLOTS];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (s->tid != tid) {
+			if (s->tid != 0)
+				close(s->fd);
+			s->tid = 0;
+			char path[64];
+			snprintf(path, sizeof path, "/proc/%d/comm", tid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -1;
+			s->tid = tid;
+			s->fd = fd;
+		}
+		ssize_t n;
+		do
+			n = pread(s->fd, out, size - 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			if (out[n - 1] == '\n')
+				n--;
+			out[n] = 0;
+			return (int)n;
+		}
+		ft_thread_forget(tid); /* the task behind the fd is gone: reopen by tid once */
+	}
+	return -1;
 }
 
 /* Keeps pi (a full read of a thread of tgid) when it was taken in the tracer's pid
@@ -412,6 +504,11 @@ static void tg_store(const struct proc_info *pi)
 	if (pi->tgid <= 0 || pi->vpid != pi->tgid || pi->arg_end <= pi->arg_start)
 		return;
 	struct tg_cache *c = &g_tg[(unsigned)pi->tgid % FT_TG_SLOTS];
+	if (c->tgid != (pid_t)pi->tgid) {
+		tg_close_mem(c);
+		c->loginuid_known = false;
+	}
+	c->pre_exec = false;
 	c->tgid = (pid_t)pi->tgid;
 	c->ppid = pi->ppid;
 	c->vpid = pi->vpid;
@@ -452,9 +549,32 @@ static void own_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info
 	pi->arg_end = c->arg_end;
 }
 
+/* The argument area of group c's memory (the creator's: a child just cloned from it has
+ * the same bytes) through its kept /proc/<tgid>/mem; -1 when it cannot be read. */
+static ssize_t read_args_of_group(struct tg_cache *c, char *out, size_t len)
+{
+	if (!c->mem_open) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/mem", c->tgid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		c->mem_fd = fd;
+		c->mem_open = true;
+	}
+	ssize_t n;
+	do
+		n = pread(c->mem_fd, out, len, (off_t)c->arg_start);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		tg_close_mem(c);
+	return n;
+}
+
 /* Shared fields of a task just cloned from group c: cwd and cgroups from the cache, the
- * command line from the argument area, comm and the fd limit from the task. */
-static void shared_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info *pi)
+ * command line from the argument area and comm from the creator, the fd limit from the
+ * task. */
+static void shared_from_cache(pid_t tid, struct tg_cache *c, struct proc_info *pi)
 {
 	memcpy(pi->cwd, c->cwd, sizeof pi->cwd);
 	memcpy(pi->cgroups, c->cgroups, (size_t)c->cgroups_len);
@@ -463,8 +583,7 @@ static void shared_from_cache(pid_t tid, const struct tg_cache *c, struct proc_i
 	uint64_t len = c->arg_end - c->arg_start;
 	if (len > FT_PAGE)
 		len = FT_PAGE;
-	struct iovec local = {pi->cmdline, (size_t)len}, remote = {(void *)(uintptr_t)c->arg_start, (size_t)len};
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	ssize_t n = read_args_of_group(c, pi->cmdline, (size_t)len);
 	if (n < 0) {
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%d/cmdline", tid);
@@ -473,19 +592,9 @@ static void shared_from_cache(pid_t tid, const struct tg_cache *c, struct proc_i
 	pi->cmdline_len = n < 0 ? 0 : (int)n;
 	pi->cmdline[pi->cmdline_len] = 0;
 
-	/* comm is at most 16 bytes: one read, no read-to-EOF */
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", tid);
-	int m = -1, fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		do
-			m = (int)read(fd, pi->comm, sizeof pi->comm - 1);
-		while (m < 0 && errno == EINTR);
-		close(fd);
-	}
-	if (m > 0 && pi->comm[m - 1] == '\n')
-		m--;
-	pi->comm[m < 0 ? 0 : m] = 0;
+	if ((ft_cur.parent_tid <= 0 || comm_of(ft_cur.parent_tid, pi->comm, sizeof pi->comm) < 0) &&
+	    comm_of(tid, pi->comm, sizeof pi->comm) < 0)
+		pi->comm[0] = 0;
 
 	struct rlimit rl;
 	pi->fdlimit = 0;
@@ -507,7 +616,7 @@ static bool child_from_cache(pid_t tid, struct proc_info *pi)
 	if (raw & (FT_CLONE_NEW_ANY | FT_CLONE_INTO_CGROUP))
 		return false;
 	bool thread = (raw & FT_CLONE_THREAD) != 0;
-	const struct tg_cache *c = tg_find(ft_cur.parent_tgid);
+	struct tg_cache *c = tg_find(ft_cur.parent_tgid);
 	if (!c || (thread && ft_cur.tgid != ft_cur.parent_tgid))
 		return false;
 	own_from_cache(tid, c, pi);
@@ -517,8 +626,118 @@ static bool child_from_cache(pid_t tid, struct proc_info *pi)
 		pi->tgid = tid;
 		pi->vpid = tid;
 		pi->ppid = (raw & FT_CLONE_PARENT) ? c->ppid : ft_cur.parent_tgid;
+		/* the child inherits the loginuid; c may share the child's slot */
+		bool loginuid_known = c->loginuid_known;
+		int32_t loginuid = c->loginuid;
 		tg_store(pi);
+		struct tg_cache *child = tg_find(tid);
+		if (child) {
+			child->loginuid_known = loginuid_known;
+			child->loginuid = loginuid;
+		}
 	}
+	return true;
+}
+
+/* /proc/<tid>/loginuid (the audit login uid; -1 when unset or unreadable). */
+static int32_t read_loginuid(pid_t tid)
+{
+	char lbuf[32], path[64];
+	snprintf(path, sizeof path, "/proc/%d/loginuid", tid);
+	int n = read_file(path, lbuf, sizeof lbuf - 1);
+	if (n <= 0)
+		return -1;
+	lbuf[n] = 0;
+	return (int32_t)(uint32_t)strtoul(lbuf, NULL, 10);
+}
+
+/* The record of a successful exec from the group's pre-exec cache (c): an exec keeps the
+ * cwd, cgroups, namespaces and, under NO_NEW_PRIVS (every launched workload), the
+ * credentials; the rest comes from one /proc/<tid>/stat read (comm, parent, process group,
+ * tty, faults, sizes and where the new argument and environment areas are) and one
+ * process_vm_readv of both areas, whose pages the exec has just written (no shared page is
+ * copied). 7 system calls instead of about 25 for a full read. env receives the
+ * environment (at most FT_PAGE bytes). False, with nothing to undo, when stat is unreadable. */
+static bool exec_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info *pi, char *env, int *env_len)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	int n = read_file(path, buf, sizeof buf - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	char *open_paren = strchr(buf, '('), *p = strrchr(buf, ')');
+	if (!open_paren || !p || p < open_paren)
+		return false;
+	/* fields from 3: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
+	char state;
+	long long ppid, pgrp, session, tty, tpgid;
+	unsigned long flags, minflt, cminflt, majflt;
+	if (sscanf(p + 2, "%c %lld %lld %lld %lld %lld %lu %lu %lu %lu", &state, &ppid, &pgrp, &session, &tty,
+		   &tpgid, &flags, &minflt, &cminflt, &majflt) != 10)
+		return false;
+	/* p is the end of field 2: fields 23-24 are vsize (bytes) and rss (pages), 48-51 the
+	 * argument and environment areas */
+	unsigned long long vsize = 0, rss = 0, area[4] = {0, 0, 0, 0};
+	char *q = p;
+	for (int field = 2; q && field < 23; field++)
+		q = strchr(q + 1, ' ');
+	if (!q || sscanf(q + 1, "%llu %llu", &vsize, &rss) != 2)
+		return false;
+	for (int field = 23; q && field < 48; field++)
+		q = strchr(q + 1, ' ');
+	if (!q || sscanf(q + 1, "%llu %llu %llu %llu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
+	    area[1] < area[0] || area[3] < area[2])
+		return false;
+
+	size_t comm_len = (size_t)(p - open_paren - 1);
+	if (comm_len >= sizeof pi->comm)
+		comm_len = sizeof pi->comm - 1;
+	memcpy(pi->comm, open_paren + 1, comm_len);
+	pi->comm[comm_len] = 0;
+
+	size_t args_len = area[1] - area[0], envs_len = area[3] - area[2];
+	if (args_len > FT_PAGE)
+		args_len = FT_PAGE;
+	if (envs_len > FT_PAGE)
+		envs_len = FT_PAGE;
+	struct iovec local[2] = {{pi->cmdline, args_len}, {env, envs_len}};
+	struct iovec remote[2] = {{(void *)(uintptr_t)area[0], args_len}, {(void *)(uintptr_t)area[2], envs_len}};
+	ssize_t got = process_vm_readv(tid, local, 2, remote, 2, 0);
+	if (got < 0) {
+		/* unreadable memory: the files the kernel serves from the same areas */
+		snprintf(path, sizeof path, "/proc/%d/cmdline", tid);
+		int l = read_file(path, pi->cmdline, FT_PAGE);
+		pi->cmdline_len = l < 0 ? 0 : l;
+		snprintf(path, sizeof path, "/proc/%d/environ", tid);
+		l = read_file(path, env, FT_PAGE);
+		*env_len = l < 0 ? 0 : l;
+	} else {
+		pi->cmdline_len = (int)((size_t)got < args_len ? (size_t)got : args_len);
+		*env_len = (size_t)got > args_len ? (int)((size_t)got - args_len) : 0;
+	}
+	pi->cmdline[pi->cmdline_len] = 0;
+
+	memcpy(pi->cwd, c->cwd, sizeof pi->cwd);
+	memcpy(pi->cgroups, c->cgroups, (size_t)c->cgroups_len);
+	pi->cgroups_len = c->cgroups_len;
+	pi->tgid = c->tgid;
+	pi->vpid = c->vpid;
+	pi->vtid = tid;
+	pi->ppid = ppid;
+	pi->pgid = pgrp;
+	pi->tty = tty;
+	pi->euid = c->euid;
+	pi->egid = c->egid;
+	pi->vm_size = (uint32_t)(vsize / 1024);
+	pi->vm_rss = (uint32_t)(rss * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+	pi->vm_swap = 0; /* a fresh image has nothing swapped out */
+	pi->minflt = minflt;
+	pi->majflt = majflt;
+	pi->arg_start = area[0];
+	pi->arg_end = area[1];
+	struct rlimit rl;
+	pi->fdlimit = prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0 ? rl.rlim_cur : 0;
 	return true;
 }
 
@@ -531,8 +750,17 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 	 * record just before (ft_cur.reuse_from). */
 	static struct proc_info pi;
 	static pid_t pi_shared_tid; /* whose shared fields pi holds */
-	const struct tg_cache *own = NULL;
-	if (!exec && retval == 0 && ft_cur.parent_tgid > 0 && child_from_cache(tid, &pi)) {
+	const struct tg_cache *own = NULL, *pre = NULL;
+	int fast_env_len = -1; /* >= 0: the environment is already in str_storage */
+	int32_t loginuid = -1;
+	bool loginuid_known = false;
+	if (exec && retval == 0 && ft_exec_keeps_creds && (pre = tg_pre_exec(ft_cur.tgid)) != NULL &&
+	    pre->loginuid_known && exec_from_cache(tid, pre, &pi, args->str_storage, &fast_env_len)) {
+		loginuid = pre->loginuid;
+		loginuid_known = true;
+		pi_shared_tid = tid;
+		tg_store(&pi);
+	} else if (!exec && retval == 0 && ft_cur.parent_tgid > 0 && child_from_cache(tid, &pi)) {
 		pi_shared_tid = tid;
 	} else if (!exec && retval != 0 && ft_cur.reuse_from != 0 && ft_cur.reuse_from == pi_shared_tid &&
 		   (own = tg_find(ft_cur.tgid)) != NULL) {
@@ -544,8 +772,15 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 			pi_shared_tid = tid;
 		}
 		read_own_info(tid, &pi);
-		if (pi.tgid == ft_cur.tgid || exec)
+		if (pi.tgid == ft_cur.tgid || exec) {
 			tg_store(&pi);
+			struct tg_cache *c = retval == 0 || !exec ? tg_find((pid_t)pi.tgid) : NULL;
+			if (c && !c->loginuid_known) {
+				/* kept by forks and execs: read once per full read of a group */
+				c->loginuid = read_loginuid(tid);
+				c->loginuid_known = true;
+			}
+		}
 	}
 	ft_cur.reuse_from = 0;
 
@@ -599,7 +834,9 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 
 	/* env: the new image's environment, or for a failed exec the envp argument. */
 	int env_len;
-	if (retval < 0) {
+	if (fast_env_len >= 0) {
+		env_len = fast_env_len;
+	} else if (retval < 0) {
 		int envp_idx = args->event_type == PPME_SYSCALL_EXECVEAT_X ? 3 : 2;
 		env_len = accumulate_argv_or_env((const char *const *)(uintptr_t)args->regs[envp_idx],
 						 args->str_storage, (int)FT_PAGE);
@@ -616,13 +853,9 @@ int udig_proc_startupdate(struct event_filler_arguments *args)
 	PUSH(pi.tty, 0, false);
 	PUSH(pi.pgid, 0, false);
 
-	char lbuf[32], path[64];
-	snprintf(path, sizeof path, "/proc/%d/loginuid", tid);
-	int n = read_file(path, lbuf, sizeof lbuf - 1);
-	int32_t loginuid = -1;
-	if (n > 0) {
-		lbuf[n] = 0;
-		loginuid = (int32_t)(uint32_t)strtoul(lbuf, NULL, 10);
+	if (!loginuid_known) {
+		const struct tg_cache *c = retval == 0 ? tg_find(ft_cur.tgid) : NULL;
+		loginuid = c && c->loginuid_known ? c->loginuid : read_loginuid(tid);
 	}
 	PUSH(loginuid, 0, false);
 	uint32_t flags = 0;

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,7 +94,6 @@ struct thr {
 	bool expected;    /* parent's fork event seen, initial stop not yet */
 	bool in_syscall;  /* between entry (or seccomp) stop and exit stop */
 	bool record;      /* this syscall is recorded */
-	bool exit_seen;   /* PTRACE_EVENT_EXIT handled, procexit written */
 	int nr;           /* native syscall number */
 	int rec_nr;       /* number whose table entry selects the events */
 	uint16_t exit_type;
@@ -203,6 +203,7 @@ static void set_current(struct thr *t)
 	ft_cur.clone_flags = t->clone_flags;
 	ft_cur.reuse_from = 0;
 	ft_cur.parent_tgid = 0;
+	ft_cur.parent_tid = 0;
 	ft_cur.raw_clone_flags = 0;
 }
 
@@ -335,8 +336,7 @@ static bool changes_process_fields(int nr)
 	case __NR_setresuid: case __NR_setresgid: case __NR_setfsuid: case __NR_setfsgid:
 	case __NR_setpgid: case __NR_setsid: case __NR_unshare: case __NR_setns:
 	case __NR_prctl: case __NR_setrlimit: case __NR_prlimit64:
-	case __NR_execve: case __NR_execveat:
-		return true;
+		return true; /* an exec is handled at PTRACE_EVENT_EXEC (ft_tg_exec) */
 	}
 	return false;
 }
@@ -347,7 +347,7 @@ static void on_exit_stop(struct thr *t, int64_t ret)
 		return; /* exit of a syscall whose entry we never saw (attach) */
 	t->in_syscall = false;
 	if (changes_process_fields(t->nr))
-		ft_tg_forget(t->tgid); /* before the record: an exec's record refills it */
+		ft_tg_forget(t->tgid); /* before the record, which refills it */
 	if (!t->record)
 		return;
 	set_current(t);
@@ -372,6 +372,7 @@ static void emit_child_clone(struct thr *parent, struct thr *child)
 	child->clone_flags = parent->clone_flags;
 	set_current(child);
 	ft_cur.parent_tgid = parent->tgid;
+	ft_cur.parent_tid = parent->tid;
 	ft_cur.raw_clone_flags = parent->raw_clone_flags;
 	uint64_t ctx[FT_CTX_LEN];
 	fill_ctx(ctx, parent, 0);
@@ -482,14 +483,29 @@ static void handle_stop(pid_t pid, int status)
 	case PTRACE_EVENT_CLONE: {
 		unsigned long msg = 0;
 		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg);
+		if (!t->in_syscall) {
+			/* The filter does not trap the clone family: this stop is the first sight of
+			 * the call, its number and arguments are still in the registers. */
+			struct user_regs_struct regs;
+			if (pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0) {
+				uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+				int nr = (int)regs.orig_rax;
+				if (!is_clone_family(nr))
+					nr = event == PTRACE_EVENT_CLONE ? __NR_clone : __NR_fork;
+				on_enter(t, nr, args);
+			}
+		}
 		if (event == PTRACE_EVENT_CLONE && t->nr != __NR_clone && t->nr != 435)
 			t->nr = __NR_clone;
 		handle_new_child(t, (pid_t)msg);
-		resume(t, 0); /* still inside the syscall: PTRACE_SYSCALL yields the parent's exit */
+		/* The call has succeeded and the child's id is known: the parent's exit is written
+		 * now, which saves the syscall-exit stop (resume() continues with PTRACE_CONT). */
+		on_exit_stop(t, (int64_t)msg);
+		resume(t, 0);
 		return;
 	}
 	case PTRACE_EVENT_EXEC: {
-		ft_tg_forget(t->tgid);
+		ft_tg_exec(t->tgid);
 		unsigned long former = 0;
 		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&former);
 		if ((pid_t)former != pid && former != 0) {
@@ -503,25 +519,18 @@ static void handle_stop(pid_t pid, int status)
 				t->rec_nr = old->rec_nr;
 				t->exit_type = old->exit_type;
 				memcpy(t->args, old->args, sizeof t->args);
-				if (!old->exit_seen)
-					ft_emit_procexit((pid_t)former, 0);
+				ft_emit_procexit((pid_t)former, 0);
+				ft_thread_forget((pid_t)former);
 				if (old->parked)
 					g_parked--;
 				thr_del((pid_t)former);
 			}
-			t->exit_seen = false;
 		}
+		/* The new image is in place (comm, exe, argument area, credentials): its exit record
+		 * is written here, which saves the syscall-exit stop. */
+		if (t->in_syscall && (t->nr == __NR_execve || t->nr == __NR_execveat))
+			on_exit_stop(t, 0);
 		resume(t, 0);
-		return;
-	}
-	case PTRACE_EVENT_EXIT: {
-		unsigned long st = 0;
-		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&st);
-		if (!t->exit_seen) {
-			t->exit_seen = true;
-			ft_emit_procexit(pid, (int)st);
-		}
-		pt(PTRACE_CONT, pid, 0, 0);
 		return;
 	}
 	case PTRACE_EVENT_STOP:
@@ -593,9 +602,10 @@ static void handle_gone(pid_t pid, int status)
 {
 	struct thr *t = thr_find(pid);
 	ft_inject_forget(pid);
+	ft_thread_forget(pid);
 	if (t && t->tid == t->tgid)
 		ft_tg_forget(pid);
-	if (t && !t->exit_seen)
+	if (t)
 		ft_emit_procexit(pid, status);
 	if (t) {
 		if (t->parked)
@@ -654,14 +664,18 @@ static void read_options(void)
 			fail(FT_ERR_PROTOCOL, EPROTO, "%s", "bad argv");
 	}
 	g_use_filter = g_opts.filter_len > 0 && g_opts.mode == FT_MODE_LAUNCH;
+	ft_exec_keeps_creds = g_use_filter; /* child_exec sets NO_NEW_PRIVS with the filter */
 	if (g_opts.mode == FT_MODE_ATTACH && (g_opts.flags & FT_OPT_ATTACH_SECCOMP) && g_opts.filter_len > 0)
 		ft_inject_init(g_filter, g_opts.filter_len);
 	ft_verbose = (g_opts.flags & FT_OPT_VERBOSE) != 0;
 	ft_ring_set_drop_on_full((g_opts.flags & FT_OPT_DROP_ON_FULL) != 0);
 }
 
+/* No PTRACE_O_TRACEEXIT: procexit comes from the wait status (handle_gone), and the real
+ * parent cannot reap a traced child before the tracer has, so it still precedes the
+ * parent's wait; the extra stop per thread is saved. */
 static const long g_ptrace_opts_base = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-				       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+				       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
 
 static void pin_to_cpu_of(pid_t pid)
 {

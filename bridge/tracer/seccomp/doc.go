@@ -19,7 +19,7 @@
 //	otherwise                   -> allow
 //
 // Jumps are written against labels and relaxed through "ja" when a target is
-// beyond the 8-bit jt/jf range. The default program has 179 instructions and
+// beyond the 8-bit jt/jf range. The default program has 187 instructions and
 // executes at most 13 of them for any call (TestSearchDepth); pdig's linear
 // list costs one comparison per traced call for every allowed (hot) call.
 //
@@ -53,8 +53,11 @@
 //   - sendmmsg/recvmmsg: the 0.31.1 outbound/inbound macros only test
 //     sendto/sendmsg/recvfrom/recvmsg, so UDP traffic sent with sendmmsg
 //     (glibc's resolver) is not matched by them anyway.
-//   - exit/exit_group: procexit is produced from PTRACE_EVENT_EXIT/wait
-//     status, not from a seccomp stop.
+//   - exit/exit_group: procexit is produced from the wait status, not from
+//     a seccomp stop.
+//   - clone, clone3, fork, vfork: their events are recorded at the
+//     PTRACE_EVENT_CLONE/FORK/VFORK stop every successful call makes anyway
+//     (EventReported); only a failed clone goes unrecorded.
 //   - fcntl is trapped only for F_DUPFD and F_DUPFD_CLOEXEC, the commands
 //     that create an fd (the only ones sinsp's fcntl parser uses).
 //

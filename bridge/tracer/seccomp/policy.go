@@ -81,7 +81,6 @@ type ruleSpec struct {
 var defaultTrace = []ruleSpec{
 	// Process tree and process state.
 	{names: []string{"execve", "execveat"}, reason: "execve/execveat events: proc.exe/args/env of every spawned process (Run shell untrusted, Terminal shell in container, ...)"},
-	{names: []string{"clone", "clone3", "fork", "vfork"}, reason: "clone/fork events: new threads and processes in sinsp's table (proc.pname, proc.aname)"},
 	{names: []string{"chdir", "fchdir"}, reason: "chdir events: proc.cwd, needed to resolve relative paths into fd.name"},
 	{names: []string{"chroot"}, reason: "chroot event: proc root for path resolution"},
 	{names: []string{"setsid", "setpgid"}, reason: "setsid/setpgid events: proc.sid/proc.vpgid (proc.sname, session-leader checks)"},
@@ -129,6 +128,16 @@ var defaultTrace = []ruleSpec{
 	{names: []string{"getsockopt"}, reason: "getsockopt event: SO_ERROR completes non-blocking connects in sinsp's state"},
 	{names: []string{"sendto", "sendmsg", "recvfrom", "recvmsg"}, reason: "send/recv events: unconnected UDP peers (inbound/outbound macros, net_miner_pool); hot on busy servers"},
 }
+
+// EventReported lists the calls the default policy does not trap although
+// their events are recorded: every successful clone, clone3, fork and vfork
+// stops the tracee at PTRACE_EVENT_CLONE/FORK/VFORK anyway, where the tracer
+// reads the number and arguments from the registers and writes the enter, the
+// child's and the parent's exit records (new threads and processes in sinsp's
+// table: proc.pname, proc.aname). Trapping them too would add two stops per
+// new task for one thing only: a clone that fails (EAGAIN, ENOMEM) is not
+// recorded.
+var EventReported = []string{"clone", "clone3", "fork", "vfork"}
 
 // defaultRefuse lists system calls failed without a stop.
 var defaultRefuse = []struct {
