@@ -123,3 +123,42 @@ func TestRecordsAtEventStops(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseResults: close is recorded at its entry stop (the exit stop is
+// skipped), so its result comes from asking the kernel whether the descriptor
+// is open: 0 for an open one (and sinsp names it), EBADF for a closed one.
+func TestCloseResults(t *testing.T) {
+	mustHavePtrace(t)
+	file := filepath.Join(t.TempDir(), "input")
+	if err := os.WriteFile(file, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := tracer.DefaultFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []struct {
+		name string
+		prog []unix.SockFilter
+	}{{"seccomp filter", prog}, {"no filter", nil}} {
+		t.Run(mode.name, func(t *testing.T) {
+			c, res, _, err := launchWith(t, []string{"sh", "-c", "exec 7<" + file + "; exec 7<&-; exec 7<&-; exec 8<" + file}, "evt.type=close", mode.prog)
+			if err != nil || res.ExitCode != 0 {
+				t.Fatalf("run: %v, exit %d", err, res.ExitCode)
+			}
+			checkClean(t, mode.name, c, res)
+			for _, w := range []want{
+				{Type: "close", Dir: "<", Res: "SUCCESS", FD: file}, // sinsp still names the fd it closes
+				{Type: "close", Dir: "<", Res: "EBADF"},             // the second close of 7
+				{Type: "close", Dir: ">", ArgsHas: "fd=7"},
+			} {
+				if _, ok := c.find(w); !ok {
+					t.Errorf("no event matching %+v", w)
+				}
+			}
+			if t.Failed() {
+				c.dump(t)
+			}
+		})
+	}
+}

@@ -58,10 +58,8 @@ type Options struct {
 	// DropOnFull makes the tracer drop events (counted in n_drops_buffer)
 	// instead of waiting for the consumer when the ring is full.
 	DropOnFull bool
-	// PinCPU pins the tracer and the first tracee (inherited by its children)
-	// to the CPU the tracee runs on: stops are cheaper on one CPU, but the
-	// workload sees a one-CPU affinity mask.
-	PinCPU bool
+	// Placement decides where tracer and workload run (launch only).
+	Placement Placement
 	// Verbose asks the tracer for debug log records.
 	Verbose bool
 
@@ -377,6 +375,48 @@ func (t *Tracer) Signal(sig os.Signal) error {
 // Kill ends the tracer; in launch mode PTRACE_O_EXITKILL kills the workload too.
 func (t *Tracer) Kill() error { return t.cmd.Process.Kill() }
 
+// Placement is where the tracer and the workload run. Every stop wakes the
+// tracer and then the tracee: on one vCPU that is a context switch, across
+// vCPUs it wakes an idle vCPU (several times dearer on VMs).
+type Placement int
+
+const (
+	// PlaceSpread leaves the workload's CPUs alone (attach always does).
+	PlaceSpread Placement = iota
+	// PlaceShared pins the tracer and the workload to the CPU the workload
+	// starts on: cheapest stops, but the workload sees a one-CPU mask and
+	// cannot use more than one CPU.
+	PlaceShared
+	// PlaceAuto is PlaceShared while the workload is not compute-bound; when
+	// user time saturates the shared CPU while another idles, the workload
+	// gets its own mask back, and is brought back to one CPU when that phase
+	// ends. A workload that sets its own affinity is left alone from then on.
+	PlaceAuto
+)
+
+// ParsePlacement reads "auto", "shared" or "spread".
+func ParsePlacement(s string) (Placement, error) {
+	switch s {
+	case "auto":
+		return PlaceAuto, nil
+	case "shared":
+		return PlaceShared, nil
+	case "spread":
+		return PlaceSpread, nil
+	}
+	return 0, fmt.Errorf("unknown CPU placement %q: want auto, shared or spread", s)
+}
+
+func (p Placement) String() string {
+	switch p {
+	case PlaceAuto:
+		return "auto"
+	case PlaceShared:
+		return "shared"
+	}
+	return "spread"
+}
+
 // DefaultSyscalls returns the syscall numbers whose events are recorded: those
 // the default seccomp policy traps and those reported by ptrace events
 // (seccomp.EventReported).
@@ -445,8 +485,11 @@ func encodeOptions(opts *Options) ([]byte, error) {
 	if opts.DropOnFull {
 		flags |= ctracer.OptDropOnFull
 	}
-	if opts.PinCPU {
+	switch opts.Placement {
+	case PlaceShared:
 		flags |= ctracer.OptPinCPU
+	case PlaceAuto:
+		flags |= ctracer.OptPlaceAuto
 	}
 	if opts.Verbose {
 		flags |= ctracer.OptVerbose

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
 #include <linux/audit.h>
@@ -18,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -101,6 +103,7 @@ struct thr {
 	uint64_t raw_clone_flags; /* CLONE_* as passed, for the child record's cache use */
 	pid_t child_recorded; /* tid of the child whose clone record was written at the fork event */
 	uint64_t args[6];
+	unsigned long long place_utime; /* user time (jiffies) at the last placement tick */
 	int *closing;     /* close_range: fds open at entry, closed at a successful exit */
 	int nclosing;
 	struct thr *next;
@@ -341,6 +344,8 @@ static bool changes_process_fields(int nr)
 	return false;
 }
 
+static void place_workload_set_affinity(void);
+
 static void on_exit_stop(struct thr *t, int64_t ret)
 {
 	if (!t->in_syscall)
@@ -348,6 +353,8 @@ static void on_exit_stop(struct thr *t, int64_t ret)
 	t->in_syscall = false;
 	if (changes_process_fields(t->nr))
 		ft_tg_forget(t->tgid); /* before the record, which refills it */
+	if (t->nr == __NR_sched_setaffinity && ret == 0)
+		place_workload_set_affinity();
 	if (!t->record)
 		return;
 	set_current(t);
@@ -380,6 +387,20 @@ static void emit_child_clone(struct thr *parent, struct thr *child)
 	ft_ring_record(exit, (uint64_t)child->tid, ctx, (uint32_t)parent->rec_nr, NULL);
 }
 
+/* close needs no exit stop: Linux releases the descriptor whatever close returns (EINTR and
+ * EIO included), so the result is 0 when the descriptor is open and EBADF when it is not,
+ * which kcmp tells without touching it. The exit record is written now and the tracee runs
+ * on without stopping again. Where kcmp cannot answer, the exit stop is kept. */
+static void close_at_entry(struct thr *t)
+{
+	int fd = (int)t->args[0];
+	long r = syscall(SYS_kcmp, t->tid, t->tid, KCMP_FILE, fd, fd);
+	if (r == 0)
+		on_exit_stop(t, 0);
+	else if (r < 0 && errno == EBADF)
+		on_exit_stop(t, -EBADF);
+}
+
 /* ---------------- resume ---------------- */
 
 static void resume(struct thr *t, int sig)
@@ -394,6 +415,7 @@ static void resume(struct thr *t, int sig)
 
 static int g_root_status = -1;
 static void handle_gone(pid_t pid, int status);
+
 
 static void handle_new_child(struct thr *parent, pid_t child_tid)
 {
@@ -456,8 +478,11 @@ static void handle_stop(pid_t pid, int status)
 					   * entry stop of this call was already handled */
 				else if (info.arch != AUDIT_ARCH_X86_64 || nr < 0)
 					t->in_syscall = true, t->record = false;
-				else
+				else {
 					on_enter(t, nr, args);
+					if (nr == __NR_close && t->record)
+						close_at_entry(t);
+				}
 			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 				on_exit_stop(t, info.exit.rval);
 				int st;
@@ -677,12 +702,158 @@ static void read_options(void)
 static const long g_ptrace_opts_base = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 				       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
 
-static void pin_to_cpu_of(pid_t pid)
+/* ---------------- CPU placement ----------------
+ * Every stop wakes the tracer, then the tracee. On one vCPU that is a context switch
+ * (~5 µs on these VMs); across vCPUs it wakes an idle vCPU (~45 µs), so where tracer and
+ * workload run decides most of the cost of a trapped syscall. "shared" keeps both on one
+ * CPU. "auto" (launch's default) starts shared and four times a second reads /proc/stat and
+ * the user time of the traced threads: when the shared CPU is saturated and the workload itself
+ * spends at least half a CPU in user mode (compute, not stops: stops are system time) while
+ * another CPU idles or tasks queue for a CPU (/proc/pressure/cpu), the workload gets its own
+ * CPU mask back; when its user time stays low for 4 s it is brought back to one CPU. Other
+ * processes' load never makes a syscall-bound workload leave the shared CPU. If the workload
+ * changes its affinity itself, auto placement stops for good and leaves it alone. */
+#define FT_PLACE_TICK_MS 250
+#define FT_PLACE_MAX_CPUS 256
+/* Threads whose user time a tick reads (/proc/<tid>/stat each): bounds the tick's cost. */
+#define FT_PLACE_MAX_SAMPLED 256
+
+static struct {
+	bool autoplace;       /* FT_OPT_PLACE_AUTO: still managing */
+	bool shared;          /* the workload is on one CPU */
+	int cpu;              /* that CPU */
+	cpu_set_t wide;       /* the workload's mask at launch */
+	cpu_set_t tracer_wide; /* the tracer's own mask at launch */
+	cpu_set_t applied;    /* the mask last given to the workload's threads */
+	cpu_set_t before;     /* the one before it: threads cloned during a change carry it */
+	int hot_ticks, cool_ticks, reapply;
+	bool have_prev;
+	unsigned long long prev_psi_us; /* /proc/pressure/cpu "some" total */
+	double prev_mono_us;
+	unsigned long long prev_busy[FT_PLACE_MAX_CPUS], prev_total[FT_PLACE_MAX_CPUS];
+} g_place;
+static volatile sig_atomic_t g_place_tick;
+
+static void place_tick(void);
+
+static void on_place_timer(int sig)
 {
-	unsigned cpu = 0;
+	(void)sig;
+	g_place_tick = 1;
+}
+
+static int cpu_of(pid_t pid)
+{
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	/* field 39 = processor; p points at field 2's end */
+	for (int field = 2; p && field < 39; field++)
+		p = strchr(p + 1, ' ');
+	unsigned cpu;
+	if (!p || sscanf(p + 1, "%u", &cpu) != 1)
+		return -1;
+	return (int)cpu;
+}
+
+/* Gives every traced thread the mask set (new threads inherit it from their creator; the
+ * next tick applies it again for those created meanwhile). False, and nothing changed,
+ * when a thread's mask is not the one we gave it: the workload manages its affinity. */
+static bool apply_workload_mask(const cpu_set_t *set)
+{
+	for (int b = 0; b < THR_BUCKETS; b++)
+		for (struct thr *t = g_thr[b]; t; t = t->next) {
+			cpu_set_t cur;
+			if (sched_getaffinity(t->tid, sizeof cur, &cur) == 0 && !CPU_EQUAL(&cur, &g_place.applied) &&
+			    !CPU_EQUAL(&cur, &g_place.before) && !CPU_EQUAL(&cur, set))
+				return false;
+		}
+	for (int b = 0; b < THR_BUCKETS; b++)
+		for (struct thr *t = g_thr[b]; t; t = t->next)
+			sched_setaffinity(t->tid, sizeof *set, set);
+	if (!CPU_EQUAL(set, &g_place.applied))
+		g_place.before = g_place.applied;
+	g_place.applied = *set;
+	return true;
+}
+
+static bool place_shared(int cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (!apply_workload_mask(&one))
+		return false;
+	sched_setaffinity(0, sizeof one, &one);
+	g_place.shared = true;
+	g_place.cpu = cpu;
+	return true;
+}
+
+static bool place_spread(void)
+{
+	if (!apply_workload_mask(&g_place.wide))
+		return false;
+	sched_setaffinity(0, sizeof g_place.tracer_wide, &g_place.tracer_wide);
+	g_place.shared = false;
+	return true;
+}
+
+/* Launch: puts the tracer on the CPU the workload's first process runs on, and pins both
+ * (shared); with autoplace, remembers the masks to return to and starts the timer. */
+static void place_at_launch(pid_t child, bool autoplace)
+{
+	int cpu = cpu_of(child);
+	if (cpu < 0 || sched_getaffinity(child, sizeof g_place.wide, &g_place.wide) != 0 ||
+	    sched_getaffinity(0, sizeof g_place.tracer_wide, &g_place.tracer_wide) != 0)
+		return;
+	g_place.applied = g_place.before = g_place.wide;
+	if (CPU_COUNT(&g_place.wide) < 2 || !place_shared(cpu))
+		return; /* nothing to choose between */
+	if (!autoplace)
+		return;
+	g_place.autoplace = true;
+	place_tick(); /* the first sample: the next tick can decide */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_place_timer; /* no SA_RESTART: waitpid returns EINTR, a tick is not
+	                                 * held back by a workload that makes no stop */
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, FT_PLACE_TICK_MS * 1000}, {0, FT_PLACE_TICK_MS * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void place_stop_managing(const char *why)
+{
+	g_place.autoplace = false;
+	struct itimerval off;
+	memset(&off, 0, sizeof off);
+	setitimer(ITIMER_REAL, &off, NULL);
+	ft_log(0, "automatic CPU placement stops: %s", why);
+}
+
+/* The workload chose CPUs itself (taskset, a runtime's own pinning): never override it. */
+static void place_workload_set_affinity(void)
+{
+	if (g_place.autoplace)
+		place_stop_managing("the workload sets its own CPU affinity");
+}
+
+static void place_tick(void)
+{
+	g_place_tick = 0;
+	if (!g_place.autoplace)
+		return;
+	char buf[16384];
+	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -690,17 +861,122 @@ static void pin_to_cpu_of(pid_t pid)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	/* field 39 = processor; p points at field 2's end */
-	for (int field = 2; p && field < 39; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%u", &cpu) != 1)
+	/* per CPU of the workload's mask: deltas of user, busy and total jiffies */
+	double busy[FT_PLACE_MAX_CPUS], idle_frac[FT_PLACE_MAX_CPUS];
+	bool seen[FT_PLACE_MAX_CPUS];
+	memset(seen, 0, sizeof seen);
+	double ticks = 0;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned cpu;
+		unsigned long long us, ni, sy, id, io, irq, sirq, st;
+		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &us, &ni, &sy, &id, &io, &irq,
+			   &sirq, &st) != 9 ||
+		    cpu >= FT_PLACE_MAX_CPUS || !CPU_ISSET(cpu, &g_place.wide))
+			continue;
+		unsigned long long b = us + ni + sy + irq + sirq + st, tot = b + id + io;
+		unsigned long long db = b - g_place.prev_busy[cpu], dt = tot - g_place.prev_total[cpu];
+		g_place.prev_busy[cpu] = b;
+		g_place.prev_total[cpu] = tot;
+		if (!g_place.have_prev || dt == 0)
+			continue;
+		seen[cpu] = true;
+		busy[cpu] = (double)db / (double)dt;
+		idle_frac[cpu] = 1.0 - busy[cpu];
+		ticks = (double)dt;
+	}
+	/* share of the interval during which some task waited for a CPU (0 without PSI) */
+	double waiting = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double mono_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	unsigned long long psi = 0;
+	fd = open("/proc/pressure/cpu", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char pbuf[256];
+		ssize_t m = read(fd, pbuf, sizeof pbuf - 1);
+		close(fd);
+		char *tot = m > 0 ? (pbuf[m] = 0, strstr(pbuf, "total=")) : NULL;
+		if (tot)
+			psi = strtoull(tot + 6, NULL, 10);
+	}
+	/* the workload's own user time, in CPUs, over the interval */
+	double workload_user = 0;
+	unsigned long long ujiffies = 0;
+	int sampled = 0;
+	for (int b = 0; b < THR_BUCKETS && sampled < FT_PLACE_MAX_SAMPLED; b++)
+		for (struct thr *t = g_thr[b]; t && sampled < FT_PLACE_MAX_SAMPLED; t = t->next, sampled++) {
+			char path[64], sbuf[1024];
+			/* the thread's own times: /proc/<tid>/stat of a leader sums its whole group */
+			snprintf(path, sizeof path, "/proc/%d/task/%d/stat", t->tgid, t->tid);
+			int sfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (sfd < 0)
+				continue;
+			ssize_t m = read(sfd, sbuf, sizeof sbuf - 1);
+			close(sfd);
+			char *q = m > 0 ? (sbuf[m] = 0, strrchr(sbuf, ')')) : NULL;
+			for (int field = 2; q && field < 14; field++) /* field 14 = utime */
+				q = strchr(q + 1, ' ');
+			unsigned long long ut;
+			if (!q || sscanf(q + 1, "%llu", &ut) != 1)
+				continue;
+			if (ut >= t->place_utime)
+				ujiffies += ut - t->place_utime;
+			t->place_utime = ut;
+		}
+	double interval_s = (mono_us - g_place.prev_mono_us) / 1e6;
+	if (g_place.have_prev && interval_s > 0) {
+		if (psi >= g_place.prev_psi_us)
+			waiting = (double)(psi - g_place.prev_psi_us) / (mono_us - g_place.prev_mono_us);
+		workload_user = (double)ujiffies / (double)sysconf(_SC_CLK_TCK) / interval_s;
+	}
+	g_place.prev_psi_us = psi;
+	g_place.prev_mono_us = mono_us;
+	bool first = !g_place.have_prev;
+	g_place.have_prev = true;
+	if (first || ticks == 0)
 		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
-	sched_setaffinity(pid, sizeof set, &set);
+	if (g_place.reapply > 0) {
+		g_place.reapply--;
+		cpu_set_t cur = g_place.applied;
+		if (!apply_workload_mask(&cur)) {
+			place_stop_managing("the workload sets its own CPU affinity");
+			return;
+		}
+	}
+	if (g_place.shared) {
+		int c = g_place.cpu;
+		double other_idle = 0;
+		for (int i = 0; i < FT_PLACE_MAX_CPUS; i++)
+			if (seen[i] && i != c && idle_frac[i] > other_idle)
+				other_idle = idle_frac[i];
+		bool compute_bound = seen[c] && busy[c] >= 0.9 && workload_user >= 0.5 && (other_idle >= 0.5 || waiting >= 0.5);
+		g_place.hot_ticks = compute_bound ? g_place.hot_ticks + 1 : 0;
+		if (g_place.hot_ticks >= 2) {
+			g_place.hot_ticks = 0;
+			if (!place_spread()) {
+				place_stop_managing("the workload sets its own CPU affinity");
+				return;
+			}
+			g_place.reapply = 2;
+			ft_log(2, "CPU placement: compute-bound on CPU %d (workload user time %.2f CPU): the workload gets its own CPUs back",
+			       c, workload_user);
+		}
+	} else {
+		bool calm = workload_user < 0.3;
+		g_place.cool_ticks = calm ? g_place.cool_ticks + 1 : 0;
+		if (g_place.cool_ticks >= 16) { /* 4 s */
+			g_place.cool_ticks = 0;
+			int cpu = sched_getcpu();
+			if (cpu < 0 || !CPU_ISSET(cpu, &g_place.wide))
+				return;
+			if (!place_shared(cpu)) {
+				place_stop_managing("the workload sets its own CPU affinity");
+				return;
+			}
+			g_place.reapply = 2;
+			ft_log(2, "CPU placement: compute phase over: tracer and workload share CPU %d again", cpu);
+		}
+	}
 }
 
 static void child_exec(void) __attribute__((noreturn));
@@ -760,8 +1036,8 @@ static void launch(void)
 	}
 	g_root = child;
 	struct thr *t = thr_add(child, child);
-	if (g_opts.flags & FT_OPT_PIN_CPU)
-		pin_to_cpu_of(child);
+	if (g_opts.flags & (FT_OPT_PIN_CPU | FT_OPT_PLACE_AUTO))
+		place_at_launch(child, (g_opts.flags & FT_OPT_PLACE_AUTO) != 0);
 	/* The workload's first record is a clone exit made by the tracer, so libsinsp knows the
 	 * process (name, parent) before its first syscall instead of guessing from /proc later. */
 	struct thr self = {.tid = getpid(), .tgid = getpid(), .nr = __NR_fork, .rec_nr = __NR_fork, .record = true};
@@ -992,6 +1268,8 @@ void ft_tracer_main(void)
 		fail(FT_ERR_PROTOCOL, EINVAL, "%s", "unknown mode");
 
 	for (;;) {
+		if (g_place_tick)
+			place_tick();
 		if (g_detach_requested && ft_inject_refuse_detach())
 			g_detach_requested = 0;
 		if (g_detach_requested) {

@@ -39,6 +39,8 @@ enum ft_opt_flags {
 	FT_OPT_ATTACH_SECCOMP = 1u << 3, /* attach: install the filter that follows the options into
 	                                  * each attached process (inject.c); without it attach
 	                                  * ignores filter_len */
+	FT_OPT_PLACE_AUTO = 1u << 4,   /* launch: as FT_OPT_PIN_CPU while the workload is not
+	                                  * compute-bound, its own CPUs while it is (ptrace.c) */
 };
 
 #define FT_INTEREST_BITS 512

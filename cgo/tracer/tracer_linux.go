@@ -25,6 +25,7 @@ const (
 
 	OptDropOnFull = C.FT_OPT_DROP_ON_FULL
 	OptPinCPU     = C.FT_OPT_PIN_CPU
+	OptPlaceAuto  = C.FT_OPT_PLACE_AUTO
 	OptVerbose    = C.FT_OPT_VERBOSE
 	// OptAttachSeccomp: attach mode installs the filter sent with the options
 	// into each attached process (inject.c).

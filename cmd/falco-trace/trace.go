@@ -36,7 +36,10 @@ var traceCommand = &cli.Command{
 var tracerFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "drop-on-full", Usage: "drop events (counted) instead of slowing the workload when the consumer falls behind", EnvVars: []string{"FALCO_TRACE_DROP_ON_FULL"}},
 	&cli.BoolFlag{Name: "no-seccomp", Usage: "launch without a seccomp filter: every system call stops (slow; debugging)", EnvVars: []string{"FALCO_TRACE_NO_SECCOMP"}},
-	&cli.BoolFlag{Name: "pin-cpu", Usage: "pin the tracer and the workload to one CPU (faster stops; the workload then sees a one-CPU affinity mask)", EnvVars: []string{"FALCO_TRACE_PIN_CPU"}},
+	&cli.StringFlag{Name: "cpu-placement", Value: "auto", Usage: "launch: where tracer and workload run. auto: on one CPU (cheap stops) while the workload is not " +
+		"compute-bound, on its own CPUs while it is; shared: always on one CPU (the workload sees a one-CPU affinity mask); spread: the workload's CPUs untouched " +
+		"(every stop may then wake another vCPU: several times slower on VMs)", EnvVars: []string{"FALCO_TRACE_CPU_PLACEMENT"}},
+	&cli.BoolFlag{Name: "pin-cpu", Usage: "same as --cpu-placement shared", EnvVars: []string{"FALCO_TRACE_PIN_CPU"}},
 	&cli.BoolFlag{Name: "detach", Usage: "attach: on SIGINT/SIGTERM detach and leave the process running", EnvVars: []string{"FALCO_TRACE_DETACH"}},
 	&cli.BoolFlag{Name: "attach-seccomp", Usage: "attach: install a seccomp filter into the traced processes so that only the traced system calls stop (much faster); " +
 		"the processes then depend on falco-trace: no --detach, and if falco-trace dies their traced system calls fail with ENOSYS", EnvVars: []string{"FALCO_TRACE_ATTACH_SECCOMP"}},
@@ -83,7 +86,23 @@ func tracerOptionsFromCLI(cliContext *cli.Context, pid int, command []string) (t
 		return opts, usageErrorf("missing COMMAND (after --) or -p PID")
 	}
 	opts.DropOnFull = cliContext.Bool("drop-on-full")
-	opts.PinCPU = cliContext.Bool("pin-cpu")
+	placement, err := tracer.ParsePlacement(cliContext.String("cpu-placement"))
+	if err != nil {
+		return opts, usageErrorf("--cpu-placement: %v", err)
+	}
+	if cliContext.Bool("pin-cpu") {
+		if cliContext.IsSet("cpu-placement") && placement != tracer.PlaceShared {
+			return opts, usageErrorf("--pin-cpu contradicts --cpu-placement %s", placement)
+		}
+		placement = tracer.PlaceShared
+	}
+	if opts.Mode == tracer.Attach {
+		if cliContext.IsSet("cpu-placement") && placement != tracer.PlaceSpread || cliContext.Bool("pin-cpu") {
+			return opts, usageErrorf("--cpu-placement %s is for launch: attach leaves the CPUs of a running process alone", placement)
+		}
+		placement = tracer.PlaceSpread
+	}
+	opts.Placement = placement
 	opts.Verbose = logrus.IsLevelEnabled(logrus.DebugLevel)
 	log := logrus.WithField("component", "tracer")
 	opts.Logf = func(level int, msg string) {

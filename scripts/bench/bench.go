@@ -182,6 +182,7 @@ const (
 	vUntrPin  = "untraced-pin"
 	vFalco    = "falco-trace"
 	vFalcoPin = "ft-pin"
+	vFalcoSpr = "ft-spread"
 	vFalcoAll = "ft-no-seccomp"
 	vStrace   = "strace"
 	vFloor    = "floor"
@@ -221,9 +222,11 @@ func (h *harness) makeVariants() map[string]variant {
 		vUntraced: {vUntraced, func(cmd []string) []string { return cmd }},
 		// The baseline of the pinned costs: pinning alone changes fork+wait
 		// (parent and child share a vCPU), which is not the tracer's cost.
-		vUntrPin:  {vUntrPin, func(cmd []string) []string { return append([]string{"taskset", "-c", "0"}, cmd...) }},
-		vFalco:    {vFalco, falco()},
+		vUntrPin: {vUntrPin, func(cmd []string) []string { return append([]string{"taskset", "-c", "0"}, cmd...) }},
+		vFalco:   {vFalco, falco()},
+		// Default placement is auto; these two are its fixed alternatives.
 		vFalcoPin: {vFalcoPin, falco("--pin-cpu")},
+		vFalcoSpr: {vFalcoSpr, falco("--cpu-placement", "spread")},
 		// Without the seccomp filter every syscall stops: what the default
 		// trapped set saves.
 		vFalcoAll: {vFalcoAll, falco("--no-seccomp")},
@@ -276,10 +279,13 @@ func trappedNumbers() (string, error) {
 
 // ---------------------------------------------------------------- workloads
 
-var allVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vStrace, vFloor, vFloorPin}
-var processVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vFalcoAll, vStrace, vFloor, vFloorPin}
-var mainVariants = []string{vUntraced, vFalco, vFalcoPin, vStrace, vFloor}
-var untrappedVariants = []string{vUntraced, vFalco, vFalcoPin, vFloor, vAllow}
+var allVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vFalcoSpr, vStrace, vFloor, vFloorPin}
+var processVariants = []string{vUntraced, vUntrPin, vFalco, vFalcoPin, vFalcoSpr, vFalcoAll, vStrace, vFloor, vFloorPin}
+var mainVariants = []string{vUntraced, vFalco, vFalcoPin, vFalcoSpr, vStrace, vFloor}
+var untrappedVariants = []string{vUntraced, vFalco, vFalcoPin, vFalcoSpr, vFloor, vAllow}
+
+// placementVariants: a compute-bound workload, where placement, not stops, decides.
+var placementVariants = []string{vUntraced, vFalco, vFalcoPin, vFalcoSpr}
 
 func twice(pdig float64) func() (float64, string) {
 	return func() (float64, string) { return 2 * pdig, fmt.Sprintf(">=2x pdig (%.3g)", 2*pdig) }
@@ -360,6 +366,20 @@ func (h *harness) workloads() []workload {
 					func() { os.RemoveAll(dir) }, nil
 			})},
 		{name: "nginx", unit: "req/s", variants: mainVariants, pdig: 0.10, target: twice(0.10), run: runNginx},
+		// Two threads of pure arithmetic: what --pin-cpu costs a workload that needs two CPUs,
+		// and how much of it auto placement gives back (it widens the mask after ~0.5 s).
+		{name: "compute2", unit: "rounds/s", variants: placementVariants, run: func(ctx context.Context, h *harness, v variant) (result, error) {
+			out, alerts, err := h.exec(ctx, v.wrap([]string{filepath.Join(h.tools, "ftbench"), "compute", "2", h.n(2000000000)}))
+			if err != nil {
+				return result{}, err
+			}
+			m := regexp.MustCompile(`ops_per_s=([0-9.]+)`).FindStringSubmatch(out)
+			if m == nil {
+				return result{}, fmt.Errorf("no ops_per_s in output %q", lastLine(out))
+			}
+			x, _ := strconv.ParseFloat(m[1], 64)
+			return result{score: x, alerts: alerts}, nil
+		}},
 	}
 }
 
@@ -541,7 +561,8 @@ func ratios(s map[string][]result, v string) []float64 {
 // run, pinned like v when v is a pinned variant and a pinned baseline exists.
 func extraMicros(s map[string][]result, v string, per float64) []float64 {
 	base := vUntraced
-	if (v == vFalcoPin || v == vFloorPin) && len(s[vUntrPin]) > 0 {
+	// auto placement keeps these syscall-bound workloads on one CPU
+	if (v == vFalco || v == vFalcoPin || v == vFloorPin) && len(s[vUntrPin]) > 0 {
 		base = vUntrPin
 	}
 	var out []float64
@@ -623,7 +644,7 @@ func has(vs []string, v string) bool {
 
 func printThroughput(h *harness, ws []workload, samples map[string]map[string][]result) {
 	fmt.Printf("\nThroughput (median over rounds; ratio = median of per-round traced/untraced; ft = falco-trace %s)\n", h.falcoMode)
-	tw := newTable("workload", "unit", "untraced", "falco-trace", "ratio", "(range)", "ft --pin-cpu", "ratio", "strace", "ratio", "floor ratio", "pdig ratio", "target", "default", "--pin-cpu", "alerts")
+	tw := newTable("workload", "unit", "untraced", "falco-trace", "ratio", "(range)", "ft spread", "ratio", "--pin-cpu ratio", "strace", "ratio", "floor ratio", "pdig ratio", "target", "default (auto)", "spread", "alerts")
 	for _, w := range ws {
 		s := samples[w.name]
 		med := func(v string) string {
@@ -642,7 +663,7 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 		if w.target != nil {
 			target, targetText = w.target()
 			met = verdict(rat(vFalco) >= target, !math.IsNaN(rat(vFalco)))
-			metPin = verdict(rat(vFalcoPin) >= target, !math.IsNaN(rat(vFalcoPin)))
+			metPin = verdict(rat(vFalcoSpr) >= target, !math.IsNaN(rat(vFalcoSpr)))
 		}
 		pdig := "-"
 		if w.pdig > 0 {
@@ -657,8 +678,8 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 			sort.Float64s(rs)
 			spread = fmt.Sprintf("%.2f-%.2f", rs[0], rs[len(rs)-1])
 		}
-		tw.row(w.name, w.unit, med(vUntraced), med(vFalco), fmtRatio(rat(vFalco)), spread, med(vFalcoPin), fmtRatio(rat(vFalcoPin)),
-			med(vStrace), fmtRatio(rat(vStrace)), fmtRatio(rat(vFloor)), pdig, targetText, met, metPin, strconv.Itoa(alerts))
+		tw.row(w.name, w.unit, med(vUntraced), med(vFalco), fmtRatio(rat(vFalco)), spread, med(vFalcoSpr), fmtRatio(rat(vFalcoSpr)),
+			fmtRatio(rat(vFalcoPin)), med(vStrace), fmtRatio(rat(vStrace)), fmtRatio(rat(vFloor)), pdig, targetText, met, metPin, strconv.Itoa(alerts))
 		if w.name == "nginx" {
 			lat := func(v string) string {
 				var xs []float64
@@ -667,7 +688,7 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 				}
 				return fmtNum(median(xs))
 			}
-			tw.row("  nginx p50", "ms", lat(vUntraced), lat(vFalco), "", "", lat(vFalcoPin), "", lat(vStrace), "", "", "0.23->2.3", "", "", "", "")
+			tw.row("  nginx p50", "ms", lat(vUntraced), lat(vFalco), "", "", lat(vFalcoSpr), "", "", lat(vStrace), "", "", "0.23->2.3", "", "", "", "")
 		}
 	}
 	tw.print()
@@ -676,7 +697,7 @@ func printThroughput(h *harness, ws []workload, samples map[string]map[string][]
 // printVariants shows every variant's median ratio: which tracer options
 // matter (placement, seccomp set) next to strace and the floor.
 func printVariants(ws []workload, samples map[string]map[string][]result) {
-	cols := []string{vUntrPin, vFalco, vFalcoPin, vFalcoAll, vStrace, vFloor, vFloorPin, vAllow}
+	cols := []string{vUntrPin, vFalco, vFalcoPin, vFalcoSpr, vFalcoAll, vStrace, vFloor, vFloorPin, vAllow}
 	fmt.Printf("\nMedian ratio traced/untraced of every variant (ft = falco-trace; floor = mintrace -m trace2, same trapped set)\n")
 	tw := newTable(append([]string{"workload"}, cols...)...)
 	for _, w := range ws {
@@ -694,8 +715,8 @@ func printVariants(ws []workload, samples map[string]map[string][]result) {
 }
 
 func printCosts(h *harness, samples map[string]map[string][]result) {
-	fmt.Printf("\nCosts (median over rounds of per-round traced - untraced time per operation; pinned columns use the untraced run pinned with taskset -c 0 when it was measured)\n")
-	tw := newTable("cost", "falco-trace", "ft --pin-cpu", "floor", "floor pinned", "strace", "pdig ref", "target", "default", "--pin-cpu")
+	fmt.Printf("\nCosts (median over rounds of per-round traced - untraced time per operation; falco-trace (auto placement keeps these workloads on one CPU) and floor pinned use the untraced run pinned with taskset -c 0 when it was measured)\n")
+	tw := newTable("cost", "falco-trace", "ft spread", "floor pinned", "floor", "strace", "pdig ref", "target", "default vs floor pinned", "spread vs floor")
 	row := func(name, wl string, per float64, unit string, pdigRef string, factor float64) {
 		s, ok := samples[wl]
 		if !ok {
@@ -708,13 +729,13 @@ func printCosts(h *harness, samples map[string]map[string][]result) {
 			}
 			return fmt.Sprintf("%.1f %s", x, unit)
 		}
-		ft, ftp, fl, flp := m(vFalco), m(vFalcoPin), m(vFloor), m(vFloorPin)
+		ft, fts, fl, flp := m(vFalco), m(vFalcoSpr), m(vFloor), m(vFloorPin)
 		target := fmt.Sprintf("<= %.1fx floor (same placement)", factor)
 		// A floor cost at or below zero means the untraced runs were
 		// disturbed more than the floor costs: no verdict.
-		tw.row(name, f(ft), f(ftp), f(fl), f(flp), f(m(vStrace)), pdigRef, target,
-			verdict(ft <= factor*fl, !math.IsNaN(ft) && fl > 0),
-			verdict(ftp <= factor*flp, !math.IsNaN(ftp) && flp > 0))
+		tw.row(name, f(ft), f(fts), f(flp), f(fl), f(m(vStrace)), pdigRef, target,
+			verdict(ft <= factor*flp, !math.IsNaN(ft) && flp > 0),
+			verdict(fts <= factor*fl, !math.IsNaN(fts) && fl > 0))
 	}
 	// openclose: 2 trapped syscalls per operation.
 	row("per trapped syscall (openclose)", "openclose", 2, "µs", "34 µs / 13 µs pinned", 1.3)
@@ -728,24 +749,29 @@ func printCosts(h *harness, samples map[string]map[string][]result) {
 			}
 			return fmt.Sprintf("%.0f ns", x)
 		}
-		tw.row("per untrapped syscall (getpid)", m(vFalco), m(vFalcoPin), m(vFloor), m(vFloorPin), m(vStrace), "-", "ratio >= 0.97 (table above)", "", "")
-		tw.row("  any seccomp filter (mintrace -m allow)", "", "", m(vAllow), "", "", "", "the kernel's own cost", "", "")
+		tw.row("per untrapped syscall (getpid)", m(vFalco), m(vFalcoSpr), m(vFloorPin), m(vFloor), m(vStrace), "-", "ratio >= 0.97 (table above)", "", "")
+		tw.row("  any seccomp filter (mintrace -m allow)", "", "", "", m(vAllow), "", "", "the kernel's own cost", "", "")
 	}
 	tw.print()
-	// Placement: which default is better, from the paired ratios.
-	var better, worse int
-	for name, s := range samples {
-		a, b := median(ratios(s, vFalco)), median(ratios(s, vFalcoPin))
-		if math.IsNaN(a) || math.IsNaN(b) || name == "malloc" || name == "getpid" {
-			continue
+	// Placement: the default (auto) against its fixed alternatives, from the paired ratios.
+	for _, alt := range []struct{ v, name string }{{vFalcoSpr, "spread"}, {vFalcoPin, "shared (--pin-cpu)"}} {
+		var higher, lower []string
+		for name, s := range samples {
+			a, b := median(ratios(s, vFalco)), median(ratios(s, alt.v))
+			if math.IsNaN(a) || math.IsNaN(b) || name == "malloc" || name == "getpid" {
+				continue
+			}
+			if a >= b*0.97 {
+				higher = append(higher, name)
+			} else {
+				lower = append(lower, fmt.Sprintf("%s (%.2f vs %.2f)", name, a, b))
+			}
 		}
-		if b > a {
-			better++
-		} else {
-			worse++
-		}
+		sort.Strings(higher)
+		sort.Strings(lower)
+		fmt.Printf("placement: auto against %s: as good or better (within 3%%) on %d workloads (%s), worse on %d %v\n",
+			alt.name, len(higher), strings.Join(higher, ", "), len(lower), lower)
 	}
-	fmt.Printf("placement: --pin-cpu gave a higher ratio on %d trapped-syscall workloads and a lower one on %d\n", better, worse)
 }
 
 // ---------------------------------------------------------------- alert latency
@@ -768,8 +794,8 @@ func printLatency(h *harness) {
 	}{
 		{"idle", nil},
 		{"loaded (traced open+close loop)", []string{"load"}},
-		{"idle, --pin-cpu", []string{"pin"}},
-		{"loaded, --pin-cpu", []string{"pin", "load"}},
+		{"idle, spread", []string{"spread"}},
+		{"loaded, spread", []string{"spread", "load"}},
 	} {
 		st, err := h.alertLatency(sc.args)
 		if err != nil {
@@ -811,8 +837,8 @@ func (h *harness) alertLatency(args []string) (latencyStats, error) {
 		switch a {
 		case "load":
 			workload = append(workload, "load")
-		case "pin":
-			extra = append(extra, "--pin-cpu")
+		case "spread":
+			extra = append(extra, "--cpu-placement", "spread")
 		}
 	}
 	cmd := append(append(append([]string{h.bin, "launch"}, h.falcoArgs...), extra...), "-o", "json_output=true", "--")

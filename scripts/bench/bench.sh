@@ -38,7 +38,7 @@ trap 'rm -rf "$tools"' EXIT
 gcc -O2 -Wall -pthread -o "$tools/osb" "$bench_src/osb.c"
 gcc -O2 -Wall -o "$tools/mintrace" "$bench_src/mintrace.c"
 gcc -O2 -Wall -o "$tools/pingpong" "$bench_src/pingpong.c"
-gcc -O2 -Wall -o "$tools/ftbench" "$repo/scripts/bench/ftbench.c"
+gcc -O2 -Wall -pthread -o "$tools/ftbench" "$repo/scripts/bench/ftbench.c"
 # Uncompressed, so tar -xf is dominated by file creation, as in the pdig figure.
 tar -cf "$tools/include.tar" -C /usr include 2>/dev/null
 

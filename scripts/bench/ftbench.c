@@ -10,10 +10,15 @@
  *       timestamps (ns since the epoch, one per line) to OUTFILE at the end. With "load", a child
  *       loops open+close of /etc/hostname (trapped syscalls, events that match no rule) until the
  *       samples are done, so the tracer and the event consumer are busy while alerts are raised.
+ *   ftbench compute THREADS N
+ *       THREADS threads each run N rounds of integer arithmetic (no system call), timed from the
+ *       first start to the last end; prints "test=compute n=N sec=S ops_per_s=R" like osb. What
+ *       CPU placement costs a compute-bound multi-threaded workload.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,12 +130,55 @@ static int alert(int argc, char **argv)
 	return 0;
 }
 
+static void *compute_thread(void *arg)
+{
+	long n = *(long *)arg;
+	volatile uint64_t x = 88172645463325252ull;
+	for (long i = 0; i < n; i++) { /* xorshift: no memory traffic, no syscall */
+		uint64_t v = x;
+		v ^= v << 13;
+		v ^= v >> 7;
+		v ^= v << 17;
+		x = v;
+	}
+	return NULL;
+}
+
+static int compute(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: ftbench compute THREADS N\n");
+		return 2;
+	}
+	int threads = atoi(argv[2]);
+	long n = atol(argv[3]);
+	if (threads < 1 || threads > 64 || n < 1) {
+		fprintf(stderr, "ftbench compute: bad THREADS or N\n");
+		return 2;
+	}
+	pthread_t tids[64];
+	double t0 = mono();
+	for (int i = 0; i < threads; i++)
+		if (pthread_create(&tids[i], NULL, compute_thread, &n) != 0) {
+			perror("pthread_create");
+			return 1;
+		}
+	for (int i = 0; i < threads; i++)
+		pthread_join(tids[i], NULL);
+	double sec = mono() - t0;
+	printf("test=compute n=%ld sec=%f ops_per_s=%.1f\n", n, sec, (double)threads * (double)n / sec);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "compute") == 0)
+		return compute(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "timeit") == 0)
 		return timeit(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "alert") == 0)
 		return alert(argc, argv);
-	fprintf(stderr, "usage: ftbench timeit OUTFILE CMD [ARG...] | ftbench alert N INTERVAL_US OUTFILE [load]\n");
+	fprintf(stderr, "usage: ftbench timeit OUTFILE CMD [ARG...] | ftbench alert N INTERVAL_US OUTFILE [load] | "
+			"ftbench compute THREADS N\n");
 	return 2;
 }

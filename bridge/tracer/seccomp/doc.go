@@ -19,7 +19,7 @@
 //	otherwise                   -> allow
 //
 // Jumps are written against labels and relaxed through "ja" when a target is
-// beyond the 8-bit jt/jf range. The default program has 187 instructions and
+// beyond the 8-bit jt/jf range. The default program has 191 instructions and
 // executes at most 13 of them for any call (TestSearchDepth); pdig's linear
 // list costs one comparison per traced call for every allowed (hot) call.
 //

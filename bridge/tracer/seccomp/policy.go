@@ -88,6 +88,7 @@ var defaultTrace = []ruleSpec{
 	{names: []string{"setuid", "setgid", "setresuid", "setresgid"}, reason: "setuid/setgid events: user.uid/user.name state (Non sudo setuid)"},
 	{names: []string{"setreuid", "setregid"}, reason: "generic event: uid/gid changes outside setuid/setresuid"},
 	{names: []string{"capset"}, reason: "generic event: capability changes"},
+	{names: []string{"sched_setaffinity"}, reason: "generic event: the workload chooses its CPUs; automatic CPU placement then leaves them alone"},
 	// File descriptors: sinsp's fd table must see every fd that is created,
 	// duplicated or closed, or fd.name is wrong for every later event on it.
 	{names: []string{"open", "openat", "openat2", "creat"}, reason: "open events: fd table and every file rule (Write below etc, Read sensitive file untrusted, ...)"},
