@@ -240,7 +240,14 @@ func (b *builder) leaf(r Rule) {
 		return
 	}
 	match := b.newLabel()
-	b.emit(bpf.LoadAbsolute{Off: offArgs + 8*uint32(r.Arg.Index), Size: 4})
+	lo := offArgs + 8*uint32(r.Arg.Index)
+	b.emit(bpf.LoadAbsolute{Off: lo, Size: 4})
+	if r.Arg.NonZero {
+		// a 64-bit pointer is zero when both halves are
+		b.jumpIf(bpf.JumpEqual, 0, next, match)
+		b.emit(bpf.LoadAbsolute{Off: lo + 4, Size: 4})
+		b.jumpIf(bpf.JumpEqual, 0, next, match)
+	}
 	for _, v := range r.Arg.Values {
 		b.jumpIf(bpf.JumpEqual, v, match, next)
 	}

@@ -19,8 +19,8 @@
 //	otherwise                   -> allow
 //
 // Jumps are written against labels and relaxed through "ja" when a target is
-// beyond the 8-bit jt/jf range. The default program has 191 instructions and
-// executes at most 13 of them for any call (TestSearchDepth); pdig's linear
+// beyond the 8-bit jt/jf range. The default program has 207 instructions and
+// executes at most 16 of them for any call (TestSearchDepth); pdig's linear
 // list costs one comparison per traced call for every allowed (hot) call.
 //
 // # Other ABIs
@@ -60,6 +60,12 @@
 //     (EventReported); only a failed clone goes unrecorded.
 //   - fcntl is trapped only for F_DUPFD and F_DUPFD_CLOEXEC, the commands
 //     that create an fd (the only ones sinsp's fcntl parser uses).
+//   - sendto and recvfrom are trapped only when they carry an address
+//     (argument 4 not NULL): send()/recv() on a connected socket are data
+//     I/O like write/read, whose peer sinsp knows from connect/accept; the
+//     0.31.1 inbound/outbound macros only use these events for unconnected
+//     UDP, which names its peer. sendmsg/recvmsg stay trapped (the address
+//     is inside struct msghdr, out of the filter's reach).
 //
 // sendto/sendmsg/recvfrom/recvmsg ARE trapped although they are hot on busy
 // network servers: the outbound/inbound macros and net_miner_pool need them

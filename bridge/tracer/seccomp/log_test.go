@@ -14,7 +14,7 @@ func TestLogProgram(t *testing.T) {
 		level logrus.Level
 		want  []string // empty: no output at all
 	}{
-		{"debug dumps the program", logrus.DebugLevel, []string{"seccomp policy", "traced=92", "instructions=191", "ret trace", "jset #0x40000000"}},
+		{"debug dumps the program", logrus.DebugLevel, []string{"seccomp policy", "traced=92", "instructions=207", "ret trace", "jset #0x40000000"}},
 		{"info stays quiet", logrus.InfoLevel, nil},
 	}
 	p := DefaultPolicy()

@@ -10,13 +10,15 @@ import (
 )
 
 // ArgMatch narrows a rule to calls whose argument Index (0-5) has one of
-// Values in its low 32 bits; other calls of that system call are allowed.
-// Only the low half is compared because the arguments it is meant for are C
-// ints (fcntl's cmd) that the kernel truncates: upper bits cannot change
-// what the call does.
+// Values in its low 32 bits, or with NonZero to calls where that argument
+// (all 64 bits: a pointer) is not zero; other calls of that system call are
+// allowed. Values compare only the low half because the arguments they are
+// meant for are C ints (fcntl's cmd) that the kernel truncates: upper bits
+// cannot change what the call does.
 type ArgMatch struct {
-	Index  int
-	Values []uint32
+	Index   int
+	Values  []uint32
+	NonZero bool
 }
 
 // Rule is the verdict for one system call and why the policy wants it.
@@ -127,7 +129,14 @@ var defaultTrace = []ruleSpec{
 	{names: []string{"socket", "socketpair"}, reason: "socket events: fd table, fd.type/l4proto"},
 	{names: []string{"connect", "bind", "listen", "accept", "accept4", "shutdown"}, reason: "socket events: fd.name tuples; inbound/outbound macros, Unexpected outbound/inbound connection rules"},
 	{names: []string{"getsockopt"}, reason: "getsockopt event: SO_ERROR completes non-blocking connects in sinsp's state"},
-	{names: []string{"sendto", "sendmsg", "recvfrom", "recvmsg"}, reason: "send/recv events: unconnected UDP peers (inbound/outbound macros, net_miner_pool); hot on busy servers"},
+	// send/recv on a connected socket is recvfrom/sendto without an address: plain data I/O
+	// like read/write (not traced), whose peer sinsp already knows from connect/accept.
+	// Only the calls that name a peer matter to the rules (unconnected UDP).
+	{names: []string{"sendto"}, reason: "sendto events with a destination address: unconnected UDP peers (outbound macro, net_miner_pool)",
+		arg: &ArgMatch{Index: 4, NonZero: true}},
+	{names: []string{"recvfrom"}, reason: "recvfrom events with a source address buffer: unconnected UDP peers (inbound macro)",
+		arg: &ArgMatch{Index: 4, NonZero: true}},
+	{names: []string{"sendmsg", "recvmsg"}, reason: "sendmsg/recvmsg events: UDP peers and fds passed over unix sockets (the address is inside msghdr, out of a filter's reach)"},
 }
 
 // EventReported lists the calls the default policy does not trap although
@@ -203,7 +212,7 @@ func (m *ArgMatch) clone() *ArgMatch {
 	if m == nil {
 		return nil
 	}
-	return &ArgMatch{Index: m.Index, Values: append([]uint32(nil), m.Values...)}
+	return &ArgMatch{Index: m.Index, Values: append([]uint32(nil), m.Values...), NonZero: m.NonZero}
 }
 
 // Clone returns an independent copy.
@@ -239,8 +248,11 @@ func (r Rule) validate() error {
 	if r.Arg.Index < 0 || r.Arg.Index > 5 {
 		return fmt.Errorf("%w: argument index %d not in 0..5", ErrInvalidPolicy, r.Arg.Index)
 	}
-	if len(r.Arg.Values) == 0 {
+	if len(r.Arg.Values) == 0 && !r.Arg.NonZero {
 		return fmt.Errorf("%w: argument match without values", ErrInvalidPolicy)
+	}
+	if len(r.Arg.Values) > 0 && r.Arg.NonZero {
+		return fmt.Errorf("%w: argument match with both values and NonZero", ErrInvalidPolicy)
 	}
 	return nil
 }

@@ -85,6 +85,12 @@ func TestPolicyEditors(t *testing.T) {
 	if err := p.Set("fcntl", Rule{Action: Trace, Arg: &ArgMatch{Index: 7, Values: []uint32{0}}}); !errors.Is(err, ErrInvalidPolicy) {
 		t.Errorf("Set with argument index 7: error %v, want ErrInvalidPolicy", err)
 	}
+	if err := p.Set("sendto", Rule{Action: Trace, Arg: &ArgMatch{Index: 4, Values: []uint32{0}, NonZero: true}}); !errors.Is(err, ErrInvalidPolicy) {
+		t.Errorf("Set with both values and NonZero: error %v, want ErrInvalidPolicy", err)
+	}
+	if err := p.Set("sendto", Rule{Action: Trace, Arg: &ArgMatch{Index: 4}}); !errors.Is(err, ErrInvalidPolicy) {
+		t.Errorf("Set with an empty argument match: error %v, want ErrInvalidPolicy", err)
+	}
 	got := p.Entries()
 	want := []Entry{
 		{Syscall{3, "close"}, Rule{Action: Trace, Reason: "test"}},

@@ -1,4 +1,4 @@
-/* TCP on 127.0.0.1: bind/listen/connect/accept/sendto; UDP sendto; unix socket connect */
+/* TCP on 127.0.0.1: bind/listen/connect/accept/sendto/recvfrom with and without an address; UDP sendto; unix socket connect */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -20,9 +20,15 @@ int main(int argc, char **argv)
 	if (connect(cli, (struct sockaddr *)&sa, sizeof sa) != 0)
 		return 3;
 	int acc = accept(srv, NULL, NULL);
+	/* send() on a connected socket: plain data I/O, not trapped */
 	sendto(cli, "ping", 4, 0, NULL, 0);
 	char buf[8];
 	recvfrom(acc, buf, sizeof buf, 0, NULL, NULL);
+	/* the same naming its peer (TCP ignores the address): trapped */
+	sendto(cli, "pong", 4, 0, (struct sockaddr *)&sa, sizeof sa);
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	recvfrom(acc, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
 	close(acc);
 	close(cli);
 	close(srv);
