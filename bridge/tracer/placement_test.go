@@ -42,6 +42,8 @@ func TestPlacement(t *testing.T) {
 		{"auto widens for compute", tracer.PlaceAuto, []string{"compute", "3000"}, "1", wantAll},
 		{"auto keeps a syscall-bound workload on one CPU", tracer.PlaceAuto, []string{"syscalls", "2500"}, "1", "1"},
 		{"auto leaves a workload that pins itself", tracer.PlaceAuto, []string{"pinself", "3000"}, "1", "1"},
+		// compute (widened: mid=all), then 5.5 s of system calls: back on one CPU after 4 s
+		{"auto narrows again after a compute phase", tracer.PlaceAuto, []string{"phases", "5500"}, "1", "1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +69,7 @@ func TestPlacement(t *testing.T) {
 				t.Fatalf("run: %v, exit %d", err, res.ExitCode)
 			}
 			data, _ := os.ReadFile(out.Name())
-			var start, end, last string
+			var start, end, last, mid string
 			for _, f := range strings.Fields(string(data)) {
 				k, v, _ := strings.Cut(f, "=")
 				switch k {
@@ -77,11 +79,16 @@ func TestPlacement(t *testing.T) {
 					end = v
 				case "last":
 					last = v
+				case "mid":
+					mid = v
 				}
 			}
 			if start != tc.start || end != tc.end {
 				t.Errorf("affinity mask: %d CPUs at start, %s at end; want %s and %s (output %q, tracer log %q, %d CPUs online)",
 					atoiOr(start), end, tc.start, tc.end, data, logs, runtime.NumCPU())
+			}
+			if tc.args[0] == "phases" && mid != wantAll {
+				t.Errorf("after the compute phase the mask has %s CPUs, want %s (output %q, tracer log %q)", mid, wantAll, data, logs)
 			}
 			if tc.args[0] == "pinself" {
 				if last == "-1" || last == "" {

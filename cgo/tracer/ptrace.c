@@ -710,7 +710,8 @@ static const long g_ptrace_opts_base = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFOR
  * the user time of the traced threads: when the shared CPU is saturated and the workload itself
  * spends at least half a CPU in user mode (compute, not stops: stops are system time) while
  * another CPU idles or tasks queue for a CPU (/proc/pressure/cpu), the workload gets its own
- * CPU mask back; when its user time stays low for 4 s it is brought back to one CPU. Other
+ * CPU mask back; when its user time stays low for 4 s (8, 16, ... up to 64 s after later
+ * releases, so that a workload on the edge does not flap) it is brought back to one CPU. Other
  * processes' load never makes a syscall-bound workload leave the shared CPU. If the workload
  * changes its affinity itself, auto placement stops for good and leaves it alone. */
 #define FT_PLACE_TICK_MS 250
@@ -727,6 +728,8 @@ static struct {
 	cpu_set_t applied;    /* the mask last given to the workload's threads */
 	cpu_set_t before;     /* the one before it: threads cloned during a change carry it */
 	int hot_ticks, cool_ticks, reapply;
+	int releases;         /* times the workload got its CPUs back: each doubles the calm
+	                       * time needed before narrowing again (no flapping) */
 	bool have_prev;
 	unsigned long long prev_psi_us; /* /proc/pressure/cpu "some" total */
 	double prev_mono_us;
@@ -958,13 +961,15 @@ static void place_tick(void)
 				return;
 			}
 			g_place.reapply = 2;
+			g_place.releases++;
 			ft_log(2, "CPU placement: compute-bound on CPU %d (workload user time %.2f CPU): the workload gets its own CPUs back",
 			       c, workload_user);
 		}
 	} else {
 		bool calm = workload_user < 0.3;
 		g_place.cool_ticks = calm ? g_place.cool_ticks + 1 : 0;
-		if (g_place.cool_ticks >= 16) { /* 4 s */
+		int needed = 16 << (g_place.releases > 1 ? (g_place.releases - 1 < 4 ? g_place.releases - 1 : 4) : 0);
+		if (g_place.cool_ticks >= needed) { /* 4 s, doubling with every release up to 64 s */
 			g_place.cool_ticks = 0;
 			int cpu = sched_getcpu();
 			if (cpu < 0 || !CPU_ISSET(cpu, &g_place.wide))

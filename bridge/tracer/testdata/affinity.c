@@ -3,6 +3,8 @@
  *   compute  MS: two threads of arithmetic for MS milliseconds
  *   syscalls MS: open+close of /dev/null for MS milliseconds
  *   pinself  MS: sets its own affinity to its last allowed CPU, then computes like compute
+ *   phases   MS: computes like compute for 1.5 s, prints its CPU count ("mid=N"), then makes
+ *                open+close calls for MS milliseconds
  * Prints "start=N end=M last=C": the number of CPUs in its affinity mask at start and at
  * the end, and (pinself) the CPU it chose. */
 #define _GNU_SOURCE
@@ -48,7 +50,18 @@ int main(int argc, char **argv)
 		return 2;
 	int start = ncpus(), last = -1;
 	g_until = now_ms() + atof(argv[2]);
-	if (!strcmp(argv[1], "syscalls")) {
+	if (!strcmp(argv[1], "phases")) {
+		g_until = now_ms() + 1500;
+		pthread_t a, b;
+		pthread_create(&a, NULL, spin, NULL);
+		pthread_create(&b, NULL, spin, NULL);
+		pthread_join(a, NULL);
+		pthread_join(b, NULL);
+		printf("mid=%d ", ncpus());
+		fflush(stdout);
+		g_until = now_ms() + atof(argv[2]);
+	}
+	if (!strcmp(argv[1], "syscalls") || !strcmp(argv[1], "phases")) {
 		while (now_ms() < g_until)
 			close(open("/dev/null", O_RDONLY));
 	} else {
