@@ -88,7 +88,7 @@ func tracerOptionsFromCLI(cliContext *cli.Context, pid int, command []string) (t
 	opts.DropOnFull = cliContext.Bool("drop-on-full")
 	placement, err := tracer.ParsePlacement(cliContext.String("cpu-placement"))
 	if err != nil {
-		return opts, usageErrorf("--cpu-placement: %v", err)
+		return opts, usageErrorf("--cpu-placement (FALCO_TRACE_CPU_PLACEMENT): %v", err)
 	}
 	if cliContext.Bool("pin-cpu") {
 		if cliContext.IsSet("cpu-placement") && placement != tracer.PlaceShared {

@@ -181,7 +181,7 @@ func TestCLIErrors(t *testing.T) {
 		{"trace without command", []string{"trace"}, 2, "missing COMMAND"},
 		{"attach-seccomp with detach", []string{"attach", "--attach-seccomp", "--detach", "-p", "1"}, 2, "--detach cannot be combined with --attach-seccomp"},
 		{"unknown CPU placement", []string{"launch", "--cpu-placement", "fast", "--print-events", "--", "true"}, 2,
-			`--cpu-placement: unknown CPU placement "fast": want auto, shared or spread`},
+			`unknown CPU placement "fast": want auto, shared or spread`},
 		{"pin-cpu against spread", []string{"launch", "--pin-cpu", "--cpu-placement", "spread", "--print-events", "--", "true"}, 2,
 			"--pin-cpu contradicts --cpu-placement spread"},
 		{"placement for attach", []string{"attach", "--cpu-placement", "shared", "-p", "1"}, 2,
