@@ -34,6 +34,8 @@ struct ft_glue_current {
 	pid_t parent_tgid;    /* clone child records: the creator's thread group; 0 otherwise */
 	pid_t parent_tid;     /* clone child records: the creating thread; 0 otherwise */
 	uint64_t raw_clone_flags; /* clone child records: the CLONE_* flags as passed */
+	uint64_t call;        /* serial of the syscall being recorded (0: none): the enter and exit
+	                       * records of one call share the strings read from the tracee */
 };
 extern struct ft_glue_current ft_cur;
 /* Drops the cached process-wide fields of thread group tgid (glue.c): call when the

@@ -49,9 +49,41 @@ unsigned long ppm_copy_from_user(void *to, const void *from, unsigned long n)
 	return n - (unsigned long)r;
 }
 
+/* The last string read for a syscall's record: its exit record asks for the same pointer
+ * (open's path, unlink's name, ...) and gets the bytes the call was made with, without a
+ * second process_vm_readv. Only complete strings of the same call (ft_cur.call) are reused. */
+static struct {
+	uint64_t call;
+	pid_t tid;
+	uintptr_t addr;
+	long len; /* with the NUL */
+	char buf[FT_PAGE];
+} g_str_memo;
+
+static long strncpy_from_tracee(char *to, const char *from, unsigned long n);
+
+long ppm_strncpy_from_user(char *to, const char *from, unsigned long n)
+{
+	if (ft_cur.call != 0 && g_str_memo.call == ft_cur.call && g_str_memo.tid == ft_cur.tid &&
+	    g_str_memo.addr == (uintptr_t)from && (unsigned long)g_str_memo.len <= n) {
+		memcpy(to, g_str_memo.buf, (size_t)g_str_memo.len);
+		return g_str_memo.len;
+	}
+	long r = strncpy_from_tracee(to, from, n);
+	/* r < n: the NUL was found (a string cut at n also returns n) */
+	if (ft_cur.call != 0 && r > 0 && r <= FT_PAGE && r < (long)n) {
+		g_str_memo.call = ft_cur.call;
+		g_str_memo.tid = ft_cur.tid;
+		g_str_memo.addr = (uintptr_t)from;
+		g_str_memo.len = r;
+		memcpy(g_str_memo.buf, to, (size_t)r);
+	}
+	return r;
+}
+
 /* Reads page by page up to the terminating NUL, so a short string costs one small read
  * instead of a 65000-byte request, and a fault never leaves stale bytes behind. */
-long ppm_strncpy_from_user(char *to, const char *from, unsigned long n)
+static long strncpy_from_tracee(char *to, const char *from, unsigned long n)
 {
 	unsigned long done = 0;
 	uintptr_t addr = (uintptr_t)from;

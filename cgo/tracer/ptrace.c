@@ -97,6 +97,7 @@ struct thr {
 	bool in_syscall;  /* between entry (or seccomp) stop and exit stop */
 	bool record;      /* this syscall is recorded */
 	int nr;           /* native syscall number */
+	uint64_t call;    /* serial of the syscall in progress (ft_cur.call) */
 	int rec_nr;       /* number whose table entry selects the events */
 	uint16_t exit_type;
 	uint32_t clone_flags;
@@ -208,6 +209,7 @@ static void set_current(struct thr *t)
 	ft_cur.parent_tgid = 0;
 	ft_cur.parent_tid = 0;
 	ft_cur.raw_clone_flags = 0;
+	ft_cur.call = t->call; /* the call in progress, or the last one (its exit record) */
 }
 
 /* CLONE_* flags of the clone-family call t is in (clone3: all 64 bits). */
@@ -304,7 +306,9 @@ static void close_range_exit(struct thr *t, int64_t ret)
 
 static void on_enter(struct thr *t, int nr, const uint64_t *args)
 {
+	static uint64_t serial;
 	t->in_syscall = true;
+	t->call = ++serial;
 	t->nr = nr;
 	memcpy(t->args, args, sizeof t->args);
 	t->record = interesting(nr);
