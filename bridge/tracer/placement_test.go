@@ -1,13 +1,10 @@
 package tracer_test
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -51,26 +48,17 @@ func TestPlacement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := newCollector(t, "evt.type=sched_setaffinity")
-			out, err := os.CreateTemp(t.TempDir(), "stdout")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
 			var logs []string
-			res, err := tracer.Run(ctx, tracer.SessionOptions{Options: tracer.Options{
-				Mode: tracer.Launch, Command: append([]string{fixture(t, "affinity")}, tc.args...), RingID: c.ringID,
-				Filter: prog, Stdout: out, Placement: tc.placement, Verbose: true,
-				Logf: func(level int, msg string) { logs = append(logs, msg) },
-			}}, c)
+			c, res, data, err := launchWith(t, append([]string{fixture(t, "affinity")}, tc.args...), "evt.type=sched_setaffinity", prog,
+				func(o *tracer.Options) {
+					o.Placement, o.Verbose = tc.placement, true
+					o.Logf = func(level int, msg string) { logs = append(logs, msg) }
+				})
 			if err != nil || res.ExitCode != 0 {
 				t.Fatalf("run: %v, exit %d", err, res.ExitCode)
 			}
-			data, _ := os.ReadFile(out.Name())
 			var start, end, last, mid string
-			for _, f := range strings.Fields(string(data)) {
+			for _, f := range strings.Fields(data) {
 				k, v, _ := strings.Cut(f, "=")
 				switch k {
 				case "start":

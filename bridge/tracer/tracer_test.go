@@ -209,8 +209,9 @@ func launch(t *testing.T, argv []string, filter string) (*collector, tracer.Resu
 	return launchWith(t, argv, filter, prog)
 }
 
-// launchWith is launch with an explicit seccomp program (nil: PTRACE_SYSCALL mode).
-func launchWith(t *testing.T, argv []string, filter string, prog []unix.SockFilter) (*collector, tracer.Result, string, error) {
+// launchWith is launch with an explicit seccomp program (nil: PTRACE_SYSCALL mode);
+// each edit, if any, adjusts the options last.
+func launchWith(t *testing.T, argv []string, filter string, prog []unix.SockFilter, edits ...func(*tracer.Options)) (*collector, tracer.Result, string, error) {
 	t.Helper()
 	c := newCollector(t, filter)
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
@@ -220,10 +221,14 @@ func launchWith(t *testing.T, argv []string, filter string, prog []unix.SockFilt
 	defer out.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	res, err := tracer.Run(ctx, tracer.SessionOptions{Options: tracer.Options{
+	opts := tracer.Options{
 		Mode: tracer.Launch, Command: argv, RingID: c.ringID, Filter: prog, Stdout: out,
 		Logf: func(level int, msg string) { t.Logf("tracer[%d]: %s", level, msg) },
-	}}, c)
+	}
+	for _, edit := range edits {
+		edit(&opts)
+	}
+	res, err := tracer.Run(ctx, tracer.SessionOptions{Options: opts}, c)
 	data, _ := os.ReadFile(out.Name())
 	return c, res, string(data), err
 }

@@ -477,6 +477,23 @@ void ft_tg_exec(pid_t tgid)
 	}
 }
 
+/* Opens /proc/<pid>/<what> read-only (close-on-exec); -1 when it cannot. */
+static int open_proc(pid_t pid, const char *what)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, what);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static ssize_t pread_retry(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t r;
+	do
+		r = pread(fd, buf, n, off);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 /* ---- per-thread /proc/<tid>/comm, kept open ----
  * A child's comm is its creator's (the kernel copies it at clone, and the creator is
  * stopped in the fork event while the child record is written), so it is read from the
@@ -506,18 +523,13 @@ static int comm_of(pid_t tid, char *out, size_t size)
 			if (s->tid != 0)
 				close(s->fd);
 			s->tid = 0;
-			char path[64];
-			snprintf(path, sizeof path, "/proc/%d/comm", tid);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			int fd = open_proc(tid, "comm");
 			if (fd < 0)
 				return -1;
 			s->tid = tid;
 			s->fd = fd;
 		}
-		ssize_t n;
-		do
-			n = pread(s->fd, out, size - 1, 0);
-		while (n < 0 && errno == EINTR);
+		ssize_t n = pread_retry(s->fd, out, size - 1, 0);
 		if (n > 0) {
 			if (out[n - 1] == '\n')
 				n--;
@@ -586,18 +598,13 @@ static void own_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info
 static ssize_t read_args_of_group(struct tg_cache *c, char *out, size_t len)
 {
 	if (!c->mem_open) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/mem", c->tgid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = open_proc(c->tgid, "mem");
 		if (fd < 0)
 			return -1;
 		c->mem_fd = fd;
 		c->mem_open = true;
 	}
-	ssize_t n;
-	do
-		n = pread(c->mem_fd, out, len, (off_t)c->arg_start);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = pread_retry(c->mem_fd, out, len, (off_t)c->arg_start);
 	if (n < 0)
 		tg_close_mem(c);
 	return n;

@@ -298,9 +298,9 @@ func (h *harness) n(base int) string {
 }
 
 func (h *harness) workloads() []workload {
-	osb := func(test string, base int, extra ...string) func(context.Context, *harness, variant) (result, error) {
+	// opsPerS runs a tool that times its own loop and prints ops_per_s= (osb, ftbench compute).
+	opsPerS := func(cmd ...string) func(context.Context, *harness, variant) (result, error) {
 		return func(ctx context.Context, h *harness, v variant) (result, error) {
-			cmd := append([]string{filepath.Join(h.tools, "osb"), test, h.n(base)}, extra...)
 			out, alerts, err := h.exec(ctx, v.wrap(cmd))
 			if err != nil {
 				return result{}, err
@@ -312,6 +312,9 @@ func (h *harness) workloads() []workload {
 			s, _ := strconv.ParseFloat(m[1], 64)
 			return result{score: s, alerts: alerts}, nil
 		}
+	}
+	osb := func(test string, base int, extra ...string) func(context.Context, *harness, variant) (result, error) {
+		return opsPerS(append([]string{filepath.Join(h.tools, "osb"), test, h.n(base)}, extra...)...)
 	}
 	// timed runs cmd under `ftbench timeit` (inside the traced tree) and
 	// returns ops/elapsed.
@@ -368,18 +371,8 @@ func (h *harness) workloads() []workload {
 		{name: "nginx", unit: "req/s", variants: mainVariants, pdig: 0.10, target: twice(0.10), run: runNginx},
 		// Two threads of pure arithmetic: what --pin-cpu costs a workload that needs two CPUs,
 		// and how much of it auto placement gives back (it widens the mask after ~0.5 s).
-		{name: "compute2", unit: "rounds/s", variants: placementVariants, run: func(ctx context.Context, h *harness, v variant) (result, error) {
-			out, alerts, err := h.exec(ctx, v.wrap([]string{filepath.Join(h.tools, "ftbench"), "compute", "2", h.n(2000000000)}))
-			if err != nil {
-				return result{}, err
-			}
-			m := regexp.MustCompile(`ops_per_s=([0-9.]+)`).FindStringSubmatch(out)
-			if m == nil {
-				return result{}, fmt.Errorf("no ops_per_s in output %q", lastLine(out))
-			}
-			x, _ := strconv.ParseFloat(m[1], 64)
-			return result{score: x, alerts: alerts}, nil
-		}},
+		{name: "compute2", unit: "rounds/s", variants: placementVariants,
+			run: opsPerS(filepath.Join(h.tools, "ftbench"), "compute", "2", h.n(2000000000))},
 	}
 }
 
