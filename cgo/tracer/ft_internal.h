@@ -50,6 +50,11 @@ extern bool ft_exec_keeps_creds;
 /* Thread tid is gone (or changed its tid at a non-leader exec): drops what glue.c keeps
  * open for it. */
 void ft_thread_forget(pid_t tid);
+/* Reads /proc/<tid>/stat (or /proc/<tgid>/task/<tid>/stat, a thread's own counters, when
+ * tgid > 0) into buf, NUL-terminated; returns the ')' that ends field 2 (comm), or NULL. */
+char *ft_read_proc_stat(pid_t tgid, pid_t tid, char *buf, size_t size);
+/* The text of field n (>= 3, as proc(5) numbers them) after ft_read_proc_stat's ')', or NULL. */
+const char *ft_stat_field(const char *rparen, int n);
 /* Writes a procexit record for tid with the wait(2) status. */
 int ft_emit_procexit(pid_t tid, int wstatus);
 

@@ -225,6 +225,67 @@ static int64_t last_field(const char *line)
 	return strtoll(p, NULL, 10);
 }
 
+char *ft_read_proc_stat(pid_t tgid, pid_t tid, char *buf, size_t size)
+{
+	char path[64];
+	if (tgid > 0)
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", tgid, tid);
+	else
+		snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	int n = read_file(path, buf, size - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	return strrchr(buf, ')'); /* the comm may contain ')' and spaces: the last one ends it */
+}
+
+const char *ft_stat_field(const char *rparen, int n)
+{
+	const char *q = rparen;
+	for (int field = 2; q && field < n; field++)
+		q = strchr(q + 1, ' ');
+	return q ? q + 1 : NULL;
+}
+
+/* The fields of a /proc/<tid>/stat line that process records use; each group is valid only
+ * when its flag is set. */
+struct proc_stat {
+	char comm[64];
+	bool head; /* fields 3-12 */
+	long long ppid, pgrp, tty;
+	unsigned long minflt, majflt;
+	bool sizes; /* fields 23-24: vsize in bytes, rss in pages */
+	unsigned long long vsize, rss;
+	bool areas; /* fields 48-51: the argument and environment areas */
+	unsigned long long arg_start, arg_end, env_start, env_end;
+};
+
+static bool read_proc_stat(pid_t tid, struct proc_stat *ps)
+{
+	char buf[2048];
+	memset(ps, 0, sizeof *ps);
+	char *p = ft_read_proc_stat(0, tid, buf, sizeof buf);
+	char *open_paren = p ? strchr(buf, '(') : NULL;
+	if (!p || !open_paren || p < open_paren)
+		return false;
+	size_t comm_len = (size_t)(p - open_paren - 1);
+	if (comm_len >= sizeof ps->comm)
+		comm_len = sizeof ps->comm - 1;
+	memcpy(ps->comm, open_paren + 1, comm_len);
+	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
+	char state;
+	long long session, tpgid;
+	unsigned long flags, cminflt;
+	ps->head = sscanf(p + 2, "%c %lld %lld %lld %lld %lld %lu %lu %lu %lu", &state, &ps->ppid, &ps->pgrp, &session,
+			  &ps->tty, &tpgid, &flags, &ps->minflt, &cminflt, &ps->majflt) == 10;
+	const char *f = ft_stat_field(p, 23);
+	ps->sizes = f && sscanf(f, "%llu %llu", &ps->vsize, &ps->rss) == 2;
+	f = ft_stat_field(p, 48);
+	ps->areas = f && sscanf(f, "%llu %llu %llu %llu", &ps->arg_start, &ps->arg_end, &ps->env_start, &ps->env_end) == 4 &&
+		    ps->arg_end >= ps->arg_start && ps->env_end >= ps->env_start;
+	return true;
+}
+
 static const char *const cgroup_subsystems[] = {"cpuset", "cpu",     "cpuacct", "io",      "memory",
 						"devices", "freezer", "net_cls", "perf_event", "net_prio",
 						"hugetlb", "pids",    "rdma",    "misc"};
@@ -307,31 +368,17 @@ static void read_own_info(pid_t tid, struct proc_info *pi)
 		}
 	}
 
-	snprintf(path, sizeof path, "/proc/%d/stat", tid);
-	n = read_file(path, buf, sizeof buf - 1);
-	if (n > 0) {
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		if (p) {
-			/* fields from 3 (state): state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-			char state;
-			long long ppid, pgrp, session, tty, tpgid;
-			unsigned long flags, minflt, cminflt, majflt;
-			if (sscanf(p + 2, "%c %lld %lld %lld %lld %lld %lu %lu %lu %lu", &state, &ppid, &pgrp, &session,
-				   &tty, &tpgid, &flags, &minflt, &cminflt, &majflt) == 10) {
-				pi->pgid = pgrp;
-				pi->tty = tty;
-				pi->minflt = minflt;
-				pi->majflt = majflt;
-			}
-			/* p is the end of field 2; fields 48-49 are arg_start, arg_end */
-			for (int field = 2; p && field < 48; field++)
-				p = strchr(p + 1, ' ');
-			unsigned long long as, ae;
-			if (p && sscanf(p + 1, "%llu %llu", &as, &ae) == 2) {
-				pi->arg_start = as;
-				pi->arg_end = ae;
-			}
+	struct proc_stat ps;
+	if (read_proc_stat(tid, &ps)) {
+		if (ps.head) {
+			pi->pgid = ps.pgrp;
+			pi->tty = ps.tty;
+			pi->minflt = ps.minflt;
+			pi->majflt = ps.majflt;
+		}
+		if (ps.areas) {
+			pi->arg_start = ps.arg_start;
+			pi->arg_end = ps.arg_end;
 		}
 	}
 
@@ -699,49 +746,20 @@ static int32_t read_loginuid(pid_t tid)
  * environment (at most FT_PAGE bytes). False, with nothing to undo, when stat is unreadable. */
 static bool exec_from_cache(pid_t tid, const struct tg_cache *c, struct proc_info *pi, char *env, int *env_len)
 {
-	char path[64], buf[2048];
-	snprintf(path, sizeof path, "/proc/%d/stat", tid);
-	int n = read_file(path, buf, sizeof buf - 1);
-	if (n <= 0)
+	struct proc_stat ps;
+	if (!read_proc_stat(tid, &ps) || !ps.head || !ps.sizes || !ps.areas)
 		return false;
-	buf[n] = 0;
-	char *open_paren = strchr(buf, '('), *p = strrchr(buf, ')');
-	if (!open_paren || !p || p < open_paren)
-		return false;
-	/* fields from 3: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-	char state;
-	long long ppid, pgrp, session, tty, tpgid;
-	unsigned long flags, minflt, cminflt, majflt;
-	if (sscanf(p + 2, "%c %lld %lld %lld %lld %lld %lu %lu %lu %lu", &state, &ppid, &pgrp, &session, &tty,
-		   &tpgid, &flags, &minflt, &cminflt, &majflt) != 10)
-		return false;
-	/* p is the end of field 2: fields 23-24 are vsize (bytes) and rss (pages), 48-51 the
-	 * argument and environment areas */
-	unsigned long long vsize = 0, rss = 0, area[4] = {0, 0, 0, 0};
-	char *q = p;
-	for (int field = 2; q && field < 23; field++)
-		q = strchr(q + 1, ' ');
-	if (!q || sscanf(q + 1, "%llu %llu", &vsize, &rss) != 2)
-		return false;
-	for (int field = 23; q && field < 48; field++)
-		q = strchr(q + 1, ' ');
-	if (!q || sscanf(q + 1, "%llu %llu %llu %llu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
-	    area[1] < area[0] || area[3] < area[2])
-		return false;
+	memcpy(pi->comm, ps.comm, sizeof pi->comm < sizeof ps.comm ? sizeof pi->comm : sizeof ps.comm);
+	pi->comm[sizeof pi->comm - 1] = 0;
 
-	size_t comm_len = (size_t)(p - open_paren - 1);
-	if (comm_len >= sizeof pi->comm)
-		comm_len = sizeof pi->comm - 1;
-	memcpy(pi->comm, open_paren + 1, comm_len);
-	pi->comm[comm_len] = 0;
-
-	size_t args_len = area[1] - area[0], envs_len = area[3] - area[2];
+	char path[64];
+	size_t args_len = ps.arg_end - ps.arg_start, envs_len = ps.env_end - ps.env_start;
 	if (args_len > FT_PAGE)
 		args_len = FT_PAGE;
 	if (envs_len > FT_PAGE)
 		envs_len = FT_PAGE;
 	struct iovec local[2] = {{pi->cmdline, args_len}, {env, envs_len}};
-	struct iovec remote[2] = {{(void *)(uintptr_t)area[0], args_len}, {(void *)(uintptr_t)area[2], envs_len}};
+	struct iovec remote[2] = {{(void *)(uintptr_t)ps.arg_start, args_len}, {(void *)(uintptr_t)ps.env_start, envs_len}};
 	ssize_t got = process_vm_readv(tid, local, 2, remote, 2, 0);
 	if (got < 0) {
 		/* unreadable memory: the files the kernel serves from the same areas */
@@ -763,18 +781,18 @@ static bool exec_from_cache(pid_t tid, const struct tg_cache *c, struct proc_inf
 	pi->tgid = c->tgid;
 	pi->vpid = c->vpid;
 	pi->vtid = tid;
-	pi->ppid = ppid;
-	pi->pgid = pgrp;
-	pi->tty = tty;
+	pi->ppid = ps.ppid;
+	pi->pgid = ps.pgrp;
+	pi->tty = ps.tty;
 	pi->euid = c->euid;
 	pi->egid = c->egid;
-	pi->vm_size = (uint32_t)(vsize / 1024);
-	pi->vm_rss = (uint32_t)(rss * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+	pi->vm_size = (uint32_t)(ps.vsize / 1024);
+	pi->vm_rss = (uint32_t)(ps.rss * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
 	pi->vm_swap = 0; /* a fresh image has nothing swapped out */
-	pi->minflt = minflt;
-	pi->majflt = majflt;
-	pi->arg_start = area[0];
-	pi->arg_end = area[1];
+	pi->minflt = ps.minflt;
+	pi->majflt = ps.majflt;
+	pi->arg_start = ps.arg_start;
+	pi->arg_end = ps.arg_end;
 	struct rlimit rl;
 	pi->fdlimit = prlimit(tid, RLIMIT_NOFILE, NULL, &rl) == 0 ? rl.rlim_cur : 0;
 	return true;

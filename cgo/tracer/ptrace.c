@@ -304,6 +304,8 @@ static void close_range_exit(struct thr *t, int64_t ret)
 	t->nclosing = 0;
 }
 
+static void close_at_entry(struct thr *t);
+
 static void on_enter(struct thr *t, int nr, const uint64_t *args)
 {
 	static uint64_t serial;
@@ -331,6 +333,8 @@ static void on_enter(struct thr *t, int nr, const uint64_t *args)
 		ft_execveat_enter(t->tid, t->args);
 	if (nr == NR_CLOSE_RANGE)
 		close_range_enter(t);
+	if (nr == __NR_close)
+		close_at_entry(t);
 }
 
 /* Syscalls after which the cached process-wide fields of the caller's group (glue.c) may
@@ -482,11 +486,8 @@ static void handle_stop(pid_t pid, int status)
 					   * entry stop of this call was already handled */
 				else if (info.arch != AUDIT_ARCH_X86_64 || nr < 0)
 					t->in_syscall = true, t->record = false;
-				else {
+				else
 					on_enter(t, nr, args);
-					if (nr == __NR_close && t->record)
-						close_at_entry(t);
-				}
 			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 				on_exit_stop(t, info.exit.rval);
 				int st;
@@ -751,43 +752,36 @@ static void on_place_timer(int sig)
 
 static int cpu_of(pid_t pid)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	/* field 39 = processor; p points at field 2's end */
-	for (int field = 2; p && field < 39; field++)
-		p = strchr(p + 1, ' ');
+	char buf[1024];
+	const char *f = ft_stat_field(ft_read_proc_stat(0, pid, buf, sizeof buf), 39); /* processor */
 	unsigned cpu;
-	if (!p || sscanf(p + 1, "%u", &cpu) != 1)
+	if (!f || sscanf(f, "%u", &cpu) != 1)
 		return -1;
 	return (int)cpu;
 }
 
-/* Gives every traced thread the mask set (new threads inherit it from their creator; the
- * next tick applies it again for those created meanwhile). False, and nothing changed,
- * when a thread's mask is not the one we gave it: the workload manages its affinity. */
+/* Gives every traced thread the mask set (new threads inherit it from their creator; after a
+ * change the next two ticks apply it again for those created meanwhile). False, nothing
+ * changed and automatic placement stopped, when a thread's mask is not one we gave it: the
+ * workload manages its affinity. */
 static bool apply_workload_mask(const cpu_set_t *set)
 {
 	for (int b = 0; b < THR_BUCKETS; b++)
 		for (struct thr *t = g_thr[b]; t; t = t->next) {
 			cpu_set_t cur;
 			if (sched_getaffinity(t->tid, sizeof cur, &cur) == 0 && !CPU_EQUAL(&cur, &g_place.applied) &&
-			    !CPU_EQUAL(&cur, &g_place.before) && !CPU_EQUAL(&cur, set))
+			    !CPU_EQUAL(&cur, &g_place.before) && !CPU_EQUAL(&cur, set)) {
+				place_workload_set_affinity();
 				return false;
+			}
 		}
 	for (int b = 0; b < THR_BUCKETS; b++)
 		for (struct thr *t = g_thr[b]; t; t = t->next)
 			sched_setaffinity(t->tid, sizeof *set, set);
-	if (!CPU_EQUAL(set, &g_place.applied))
+	if (!CPU_EQUAL(set, &g_place.applied)) {
 		g_place.before = g_place.applied;
+		g_place.reapply = 2;
+	}
 	g_place.applied = *set;
 	return true;
 }
@@ -912,19 +906,11 @@ static void place_tick(void)
 	int sampled = 0;
 	for (int b = 0; b < THR_BUCKETS && sampled < FT_PLACE_MAX_SAMPLED; b++)
 		for (struct thr *t = g_thr[b]; t && sampled < FT_PLACE_MAX_SAMPLED; t = t->next, sampled++) {
-			char path[64], sbuf[1024];
+			char sbuf[1024];
 			/* the thread's own times: /proc/<tid>/stat of a leader sums its whole group */
-			snprintf(path, sizeof path, "/proc/%d/task/%d/stat", t->tgid, t->tid);
-			int sfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (sfd < 0)
-				continue;
-			ssize_t m = read(sfd, sbuf, sizeof sbuf - 1);
-			close(sfd);
-			char *q = m > 0 ? (sbuf[m] = 0, strrchr(sbuf, ')')) : NULL;
-			for (int field = 2; q && field < 14; field++) /* field 14 = utime */
-				q = strchr(q + 1, ' ');
+			const char *f = ft_stat_field(ft_read_proc_stat(t->tgid, t->tid, sbuf, sizeof sbuf), 14); /* utime */
 			unsigned long long ut;
-			if (!q || sscanf(q + 1, "%llu", &ut) != 1)
+			if (!f || sscanf(f, "%llu", &ut) != 1)
 				continue;
 			if (ut >= t->place_utime)
 				ujiffies += ut - t->place_utime;
@@ -945,10 +931,8 @@ static void place_tick(void)
 	if (g_place.reapply > 0) {
 		g_place.reapply--;
 		cpu_set_t cur = g_place.applied;
-		if (!apply_workload_mask(&cur)) {
-			place_stop_managing("the workload sets its own CPU affinity");
+		if (!apply_workload_mask(&cur))
 			return;
-		}
 	}
 	if (g_place.shared) {
 		int c = g_place.cpu;
@@ -960,11 +944,8 @@ static void place_tick(void)
 		g_place.hot_ticks = compute_bound ? g_place.hot_ticks + 1 : 0;
 		if (g_place.hot_ticks >= 2) {
 			g_place.hot_ticks = 0;
-			if (!place_spread()) {
-				place_stop_managing("the workload sets its own CPU affinity");
+			if (!place_spread())
 				return;
-			}
-			g_place.reapply = 2;
 			g_place.releases++;
 			ft_log(2, "CPU placement: compute-bound on CPU %d (workload user time %.2f CPU): the workload gets its own CPUs back",
 			       c, workload_user);
@@ -972,17 +953,15 @@ static void place_tick(void)
 	} else {
 		bool calm = workload_user < 0.3;
 		g_place.cool_ticks = calm ? g_place.cool_ticks + 1 : 0;
-		int needed = 16 << (g_place.releases > 1 ? (g_place.releases - 1 < 4 ? g_place.releases - 1 : 4) : 0);
-		if (g_place.cool_ticks >= needed) { /* 4 s, doubling with every release up to 64 s */
+		/* 16 ticks (4 s) after the first release, doubling with every later one up to 64 s */
+		int doublings = g_place.releases - 1 < 0 ? 0 : (g_place.releases - 1 > 4 ? 4 : g_place.releases - 1);
+		if (g_place.cool_ticks >= 16 << doublings) {
 			g_place.cool_ticks = 0;
 			int cpu = sched_getcpu();
 			if (cpu < 0 || !CPU_ISSET(cpu, &g_place.wide))
 				return;
-			if (!place_shared(cpu)) {
-				place_stop_managing("the workload sets its own CPU affinity");
+			if (!place_shared(cpu))
 				return;
-			}
-			g_place.reapply = 2;
 			ft_log(2, "CPU placement: compute phase over: tracer and workload share CPU %d again", cpu);
 		}
 	}
@@ -1099,20 +1078,10 @@ static int seize_process(pid_t pid)
 
 static pid_t ppid_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	int ppid = -1;
-	char state;
-	if (!p || sscanf(p + 2, "%c %d", &state, &ppid) != 2)
+	char buf[1024];
+	const char *f = ft_stat_field(ft_read_proc_stat(0, pid, buf, sizeof buf), 4);
+	int ppid;
+	if (!f || sscanf(f, "%d", &ppid) != 1)
 		return -1;
 	return ppid;
 }
